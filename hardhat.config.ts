@@ -37,7 +37,8 @@ const config: HardhatUserConfig = {
     version: SOLC_VERSION,
     settings: {
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 3000 },
+      viaIR: true,
+      optimizer: { enabled: true, runs: 10_000 },
     },
   },
   networks: {

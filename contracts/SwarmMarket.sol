@@ -11,9 +11,11 @@ import {Settlement} from "./market/Settlement.sol";
 /// @notice Offers, escrowed entitlements, EIP-712 step permits and settlement, composed from one contract
 ///         per concern. Not upgradeable; the owner can only pause publish, purchase and consume.
 contract SwarmMarket is Payouts, Settlement, ISwarmMarket {
-    constructor(address owner_, TermBounds memory bounds, address[] memory tokens)
-        MarketStorage(owner_, bounds, tokens)
-    {}
+    constructor(
+        address owner_,
+        TermBounds memory bounds,
+        address[] memory tokens
+    ) MarketStorage(owner_, bounds, tokens) {}
 
     /// @inheritdoc ISwarmMarket
     function pause() external onlyOwner {

@@ -38,10 +38,11 @@ interface IEntitlements {
     /// @notice Buys `steps` steps of an offer, paying steps × pricePerStep in the offer's token.
     /// @param permitSigner Signs permits instead of the buyer when non-zero.
     /// @dev ETH: msg.value must equal the price. ERC-20: the market pulls the price and credits the balance delta.
-    function purchase(uint256 offerId, uint32 steps, address permitSigner)
-        external
-        payable
-        returns (uint256 entitlementId);
+    function purchase(
+        uint256 offerId,
+        uint32 steps,
+        address permitSigner
+    ) external payable returns (uint256 entitlementId);
 
     /// @notice Sets or, with zero, clears the permit signer. Only the buyer; works while paused.
     function setPermitSigner(uint256 entitlementId, address permitSigner) external;

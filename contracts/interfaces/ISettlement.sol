@@ -63,8 +63,11 @@ interface ISettlement {
 
     /// @notice Claims a consumed step with a quorum of verifier signatures over `attestation`. Anyone may call.
     /// @dev Signatures are 65-byte ECDSA, ordered by strictly ascending signer address.
-    function claim(StepPermit calldata permit, StepAttestation calldata attestation, bytes[] calldata signatures)
-        external;
+    function claim(
+        StepPermit calldata permit,
+        StepAttestation calldata attestation,
+        bytes[] calldata signatures
+    ) external;
 
     /// @notice Disputes a claimed step, posting the offer's dispute bond. Only the buyer, within the dispute window.
     function dispute(uint256 entitlementId, uint32 step) external payable;

@@ -53,9 +53,10 @@ interface IStepPermits {
 
     /// @notice Consumes many permits, skipping (with StepConsumeSkipped) each one consume would reject.
     /// @return consumed consumed[i] is true iff permits[i] was consumed.
-    function consumeBatch(StepPermit[] calldata permits, bytes[] calldata signatures)
-        external
-        returns (bool[] memory consumed);
+    function consumeBatch(
+        StepPermit[] calldata permits,
+        bytes[] calldata signatures
+    ) external returns (bool[] memory consumed);
 
     /// @notice The EIP-712 digest of a permit under this market's domain.
     function hashStepPermit(StepPermit calldata permit) external view returns (bytes32);

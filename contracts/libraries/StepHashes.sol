@@ -7,17 +7,15 @@ import {StepAttestation, StepPermit} from "../interfaces/SwarmTypes.sol";
 /// @notice EIP-712 struct hashes of the market's signed types. Every field is static, so the ABI encoding
 ///         of the struct is exactly EIP-712's encodeData.
 library StepHashes {
-    bytes32 internal constant STEP_PERMIT_TYPEHASH =
-        keccak256(
-            "StepPermit(uint256 entitlementId,uint32 step,uint32 fromStep,uint64 runId,uint32 runAttempt,"
-            "bytes32 workerKey,bytes20 commit,bytes32 policyHash,address gateway,uint64 deadline)"
-        );
+    bytes32 internal constant STEP_PERMIT_TYPEHASH = keccak256(
+        "StepPermit(uint256 entitlementId,uint32 step,uint32 fromStep,uint64 runId,uint32 runAttempt,"
+        "bytes32 workerKey,bytes20 commit,bytes32 policyHash,address gateway,uint64 deadline)"
+    );
 
-    bytes32 internal constant STEP_ATTESTATION_TYPEHASH =
-        keccak256(
-            "StepAttestation(uint256 entitlementId,uint32 step,bytes32 permitDigest,bytes32 certificateHash,"
-            "bytes32 prevCertificateHash,bytes20 commit,bytes32 policyHash)"
-        );
+    bytes32 internal constant STEP_ATTESTATION_TYPEHASH = keccak256(
+        "StepAttestation(uint256 entitlementId,uint32 step,bytes32 permitDigest,bytes32 certificateHash,"
+        "bytes32 prevCertificateHash,bytes20 commit,bytes32 policyHash)"
+    );
 
     /// @notice The EIP-712 struct hash of a permit.
     function hash(StepPermit calldata permit) internal pure returns (bytes32) {

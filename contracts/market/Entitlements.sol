@@ -9,27 +9,31 @@ import {Offers} from "./Offers.sol";
 /// @notice Escrowed purchases of N steps, the optional permit signer, and cancellation of unused steps.
 abstract contract Entitlements is Offers, IEntitlements {
     /// @inheritdoc IEntitlements
-    function purchase(uint256 offerId, uint32 steps, address permitSigner)
-        external
-        payable
-        whenNotPaused
-        nonReentrant
-        returns (uint256 entitlementId)
-    {
+    function purchase(
+        uint256 offerId,
+        uint32 steps,
+        address permitSigner
+    ) external payable whenNotPaused nonReentrant returns (uint256 entitlementId) {
         OfferRecord storage o = _offer(offerId);
         if (o.retired) revert OfferIsRetired(offerId);
         if (steps == 0 || steps > o.maxSteps) revert InvalidStepCount(steps, o.maxSteps);
         uint256 amount = uint256(steps) * o.pricePerStep;
 
         entitlementId = ++_entitlementCount;
-        EntitlementRecord storage e = _entitlements[entitlementId];
-        e.signer = permitSigner == address(0) ? msg.sender : permitSigner;
-        // steps <= maxSteps, which fits uint24
-        e.bought = uint24(steps);
-        e.allowUnboundRuns = o.allowUnboundRuns;
-        e.termsHash = o.termsHash;
-        e.buyer = msg.sender;
-        e.offerId = uint64(offerId);
+        _counters[entitlementId] = EntitlementCounters({
+            signer: permitSigner == address(0) ? msg.sender : permitSigner,
+            // steps <= maxSteps, which fits uint24
+            bought: uint24(steps),
+            consumed: 0,
+            maxFromStep: 0,
+            allowUnboundRuns: o.allowUnboundRuns
+        });
+        // offer ids are counted from 1 by one per publish and cannot reach 2^64
+        _entitlements[entitlementId] = EntitlementRecord({
+            termsHash: o.termsHash,
+            buyer: msg.sender,
+            offerId: uint64(offerId)
+        });
         emit EntitlementPurchased(entitlementId, offerId, msg.sender, steps, permitSigner, amount);
 
         _collect(o.token, amount);
@@ -40,7 +44,7 @@ abstract contract Entitlements is Offers, IEntitlements {
         EntitlementRecord storage e = _entitlement(entitlementId);
         address buyer = e.buyer;
         if (buyer != msg.sender) revert NotBuyer(entitlementId, msg.sender);
-        e.signer = permitSigner == address(0) ? buyer : permitSigner;
+        _counters[entitlementId].signer = permitSigner == address(0) ? buyer : permitSigner;
         emit PermitSignerChanged(entitlementId, permitSigner);
     }
 
@@ -48,9 +52,10 @@ abstract contract Entitlements is Offers, IEntitlements {
     function cancel(uint256 entitlementId) external {
         EntitlementRecord storage e = _entitlement(entitlementId);
         if (e.buyer != msg.sender) revert NotBuyer(entitlementId, msg.sender);
-        uint24 unused = e.bought - e.consumed;
+        EntitlementCounters storage c = _counters[entitlementId];
+        uint24 unused = c.bought - c.consumed;
         if (unused == 0) revert NothingToCancel(entitlementId);
-        e.bought = e.consumed;
+        c.bought = c.consumed;
         OfferRecord storage o = _offers[e.offerId];
         uint256 amount = uint256(unused) * o.pricePerStep;
         _credit(o.token, msg.sender, amount);
@@ -60,16 +65,17 @@ abstract contract Entitlements is Offers, IEntitlements {
     /// @inheritdoc IEntitlements
     function getEntitlement(uint256 entitlementId) external view returns (Entitlement memory) {
         EntitlementRecord storage e = _entitlement(entitlementId);
+        EntitlementCounters memory c = _counters[entitlementId];
         address buyer = e.buyer;
-        address signer = e.signer;
+        address signer = c.signer;
         return
             Entitlement({
                 offerId: e.offerId,
                 buyer: buyer,
                 permitSigner: signer == buyer ? address(0) : signer,
-                bought: e.bought,
-                consumed: e.consumed,
-                maxFromStep: e.maxFromStep
+                bought: c.bought,
+                consumed: c.consumed,
+                maxFromStep: c.maxFromStep
             });
     }
 

@@ -19,7 +19,7 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
     using SafeERC20 for IERC20;
 
     /// @dev Native ETH in token positions.
-    address internal constant NATIVE = address(0);
+    address internal constant _NATIVE = address(0);
 
     struct OfferRecord {
         // slot 0: claim, finalize, reclaim
@@ -46,16 +46,19 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
         address[] verifiers;
     }
 
-    struct EntitlementRecord {
-        // slot 0: read and written by consume. `signer` is the buyer unless a delegate is set.
+    /// @dev One slot, read once and written once by consume. `signer` is the buyer unless a delegate is set.
+    struct EntitlementCounters {
         address signer;
         uint24 bought;
         uint24 consumed;
         uint24 maxFromStep;
         bool allowUnboundRuns;
-        // slot 1: the offer's terms hash, copied at purchase so consume needs no offer read
+    }
+
+    struct EntitlementRecord {
+        // slot 0: the offer's terms hash, copied at purchase so consume needs no offer read
         bytes32 termsHash;
-        // slot 2: settlement
+        // slot 1: settlement
         address buyer;
         uint64 offerId;
     }
@@ -84,6 +87,7 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
 
     uint256 internal _entitlementCount;
     mapping(uint256 entitlementId => EntitlementRecord) internal _entitlements;
+    mapping(uint256 entitlementId => EntitlementCounters) internal _counters;
 
     mapping(uint256 entitlementId => mapping(uint32 step => StepRecord)) internal _steps;
     mapping(uint256 entitlementId => mapping(uint32 step => bytes32 certificateHash)) internal _certificates;
@@ -94,10 +98,11 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
     /// @param owner_ May pause publish, purchase and consume, and nothing else. Can be a multisig or timelock.
     /// @param bounds The ranges publish accepts.
     /// @param tokens ERC-20 tokens accepted besides native ETH.
-    constructor(address owner_, TermBounds memory bounds, address[] memory tokens)
-        EIP712("SwarmMarket", "1")
-        Ownable(owner_)
-    {
+    constructor(
+        address owner_,
+        TermBounds memory bounds,
+        address[] memory tokens
+    ) EIP712("SwarmMarket", "1") Ownable(owner_) {
         _MAX_STEPS = bounds.maxSteps;
         _MIN_STEP_TIMEOUT = bounds.minStepTimeout;
         _MAX_STEP_TIMEOUT = bounds.maxStepTimeout;
@@ -105,7 +110,7 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
         _MAX_DISPUTE_WINDOW = bounds.maxDisputeWindow;
         _MIN_ARBITER_TIMEOUT = bounds.minArbiterTimeout;
         _MAX_ARBITER_TIMEOUT = bounds.maxArbiterTimeout;
-        _allowedTokens[NATIVE] = true;
+        _allowedTokens[_NATIVE] = true;
         for (uint256 i = 0; i < tokens.length; ++i) {
             _allowedTokens[tokens[i]] = true;
         }
@@ -114,7 +119,7 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
     /// @dev Loads an entitlement, reverting for an unknown id.
     function _entitlement(uint256 entitlementId) internal view returns (EntitlementRecord storage e) {
         e = _entitlements[entitlementId];
-        if (e.signer == address(0)) revert IEntitlements.UnknownEntitlement(entitlementId);
+        if (e.buyer == address(0)) revert IEntitlements.UnknownEntitlement(entitlementId);
     }
 
     /// @dev Adds to an account's withdrawable balance.
@@ -124,7 +129,7 @@ abstract contract MarketStorage is EIP712, Ownable2Step, Pausable, ReentrancyGua
 
     /// @dev Takes `amount` of `token` from msg.sender: exact msg.value for ETH, the balance delta for ERC-20.
     function _collect(address token, uint256 amount) internal {
-        if (token == NATIVE) {
+        if (token == _NATIVE) {
             if (msg.value != amount) revert IEntitlements.IncorrectPayment(amount, msg.value);
             return;
         }

@@ -35,7 +35,7 @@ abstract contract Payouts is MarketStorage, IPayouts {
         if (amount == 0) revert NothingToWithdraw(token, msg.sender);
         _credits[token][msg.sender] = 0;
         emit Withdrawn(token, msg.sender, to, amount);
-        if (token == NATIVE) {
+        if (token == _NATIVE) {
             Address.sendValue(payable(to), amount);
         } else {
             IERC20(token).safeTransfer(to, amount);

@@ -35,7 +35,8 @@ abstract contract Settlement is StepPermits, ISettlement {
             expectedPrev = _certificates[id][permit.fromStep];
             if (expectedPrev == bytes32(0)) revert FromStepNotClaimed(id, permit.fromStep);
         }
-        if (att.prevCertificateHash != expectedPrev) revert PrevCertificateMismatch(expectedPrev, att.prevCertificateHash);
+        if (att.prevCertificateHash != expectedPrev)
+            revert PrevCertificateMismatch(expectedPrev, att.prevCertificateHash);
 
         _checkQuorum(_entitlements[id].offerId, o.quorum, _hashTypedDataV4(StepHashes.hash(att)), signatures);
 
@@ -53,7 +54,7 @@ abstract contract Settlement is StepPermits, ISettlement {
         _expectStatus(entitlementId, step, s.status, StepStatus.Claimed);
         OfferRecord storage o = _offers[e.offerId];
         _beforeWindowEnd(s.claimedAt, o.disputeWindow);
-        uint24 maxFromStep = e.maxFromStep;
+        uint24 maxFromStep = _counters[entitlementId].maxFromStep;
         if (step <= maxFromStep) revert StepAlreadyContinued(entitlementId, step, maxFromStep);
 
         s.status = StepStatus.Disputed;
@@ -160,9 +161,13 @@ abstract contract Settlement is StepPermits, ISettlement {
     }
 
     /// @dev Marks a step settled and credits `amount` to the seller.
-    function _settle(StepRecord storage s, uint256 entitlementId, uint32 step, OfferRecord storage o, uint256 amount)
-        private
-    {
+    function _settle(
+        StepRecord storage s,
+        uint256 entitlementId,
+        uint32 step,
+        OfferRecord storage o,
+        uint256 amount
+    ) private {
         s.status = StepStatus.Settled;
         _credit(o.token, o.seller, amount);
         emit StepSettled(entitlementId, step, amount);

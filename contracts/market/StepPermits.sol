@@ -14,11 +14,10 @@ abstract contract StepPermits is Entitlements, IStepPermits {
     uint256 public constant ERC1271_GAS_LIMIT = SignerCheck.ERC1271_GAS_LIMIT;
 
     /// @inheritdoc IStepPermits
-    function consume(StepPermit calldata permit, bytes calldata signature)
-        external
-        whenNotPaused
-        returns (bytes32 permitDigest)
-    {
+    function consume(
+        StepPermit calldata permit,
+        bytes calldata signature
+    ) external whenNotPaused returns (bytes32 permitDigest) {
         bytes memory failure;
         (permitDigest, failure) = _consume(permit, signature);
         if (failure.length != 0) {
@@ -29,11 +28,10 @@ abstract contract StepPermits is Entitlements, IStepPermits {
     }
 
     /// @inheritdoc IStepPermits
-    function consumeBatch(StepPermit[] calldata permits, bytes[] calldata signatures)
-        external
-        whenNotPaused
-        returns (bool[] memory consumed)
-    {
+    function consumeBatch(
+        StepPermit[] calldata permits,
+        bytes[] calldata signatures
+    ) external whenNotPaused returns (bool[] memory consumed) {
         uint256 count = permits.length;
         if (signatures.length != count) revert BatchLengthMismatch(count, signatures.length);
         consumed = new bool[](count);
@@ -56,21 +54,20 @@ abstract contract StepPermits is Entitlements, IStepPermits {
     ///      consumeBatch can skip a bad item; nothing is written unless every check passed. The signature is
     ///      checked last among the checks because it is the dearest; a contract signer is only ever called
     ///      with staticcall, so it cannot re-enter before the state update.
-    function _consume(StepPermit calldata p, bytes calldata signature)
-        private
-        returns (bytes32 digest, bytes memory failure)
-    {
+    function _consume(
+        StepPermit calldata p,
+        bytes calldata signature
+    ) private returns (bytes32 digest, bytes memory failure) {
         failure = _checkFields(p);
         if (failure.length != 0) return (0, failure);
-        EntitlementRecord storage e = _entitlements[p.entitlementId];
-        address signer;
-        (signer, failure) = _checkAgainstEntitlement(p, e);
+        EntitlementCounters memory c = _counters[p.entitlementId];
+        failure = _checkAgainstEntitlement(p, c);
         if (failure.length != 0) return (0, failure);
         digest = _hashTypedDataV4(StepHashes.hash(p));
-        if (!SignerCheck.isValid(signer, digest, signature)) {
-            return (0, abi.encodeWithSelector(InvalidPermitSignature.selector, signer));
+        if (!SignerCheck.isValid(c.signer, digest, signature)) {
+            return (0, abi.encodeWithSelector(InvalidPermitSignature.selector, c.signer));
         }
-        _record(p, e, digest);
+        _record(p, c, digest);
     }
 
     /// @dev Checks that need nothing but the permit and the caller.
@@ -86,35 +83,31 @@ abstract contract StepPermits is Entitlements, IStepPermits {
         return "";
     }
 
-    /// @dev Checks against the entitlement's counters and terms; returns the signer the permit needs.
-    function _checkAgainstEntitlement(StepPermit calldata p, EntitlementRecord storage e)
-        private
-        view
-        returns (address signer, bytes memory)
-    {
-        signer = e.signer;
-        if (signer == address(0)) return (signer, abi.encodeWithSelector(UnknownEntitlement.selector, p.entitlementId));
+    /// @dev Checks against the entitlement's counters and terms.
+    function _checkAgainstEntitlement(
+        StepPermit calldata p,
+        EntitlementCounters memory c
+    ) private view returns (bytes memory) {
+        if (c.signer == address(0)) return abi.encodeWithSelector(UnknownEntitlement.selector, p.entitlementId);
         // consumed <= bought < 2^24, so consumed + 1 cannot overflow uint32
-        uint32 expected = uint32(e.consumed) + 1;
-        if (p.step != expected) return (signer, abi.encodeWithSelector(StepOutOfOrder.selector, expected, p.step));
-        uint32 bought = e.bought;
-        if (p.step > bought) return (signer, abi.encodeWithSelector(StepsExhausted.selector, p.step, bought));
-        if (p.runId == 0 && !e.allowUnboundRuns) {
-            return (signer, abi.encodeWithSelector(UnboundRunNotAllowed.selector, p.entitlementId));
+        uint32 expected = uint32(c.consumed) + 1;
+        if (p.step != expected) return abi.encodeWithSelector(StepOutOfOrder.selector, expected, p.step);
+        if (p.step > c.bought) return abi.encodeWithSelector(StepsExhausted.selector, p.step, uint32(c.bought));
+        if (p.runId == 0 && !c.allowUnboundRuns) {
+            return abi.encodeWithSelector(UnboundRunNotAllowed.selector, p.entitlementId);
         }
-        bytes32 expectedTerms = e.termsHash;
+        bytes32 expectedTerms = _entitlements[p.entitlementId].termsHash;
         bytes32 terms = StepHashes.terms(p.commit, p.policyHash, p.gateway);
-        if (terms != expectedTerms) {
-            return (signer, abi.encodeWithSelector(PermitTermsMismatch.selector, expectedTerms, terms));
-        }
-        return (signer, "");
+        if (terms != expectedTerms) return abi.encodeWithSelector(PermitTermsMismatch.selector, expectedTerms, terms);
+        return "";
     }
 
-    /// @dev Advances the step counter, stores the step record and emits StepConsumed.
-    function _record(StepPermit calldata p, EntitlementRecord storage e, bytes32 digest) private {
+    /// @dev Advances the step counter (one slot write), stores the step record and emits StepConsumed.
+    function _record(StepPermit calldata p, EntitlementCounters memory c, bytes32 digest) private {
         // p.step <= bought, which fits uint24; so does p.fromStep < p.step
-        e.consumed = uint24(p.step);
-        if (p.fromStep > e.maxFromStep) e.maxFromStep = uint24(p.fromStep);
+        c.consumed = uint24(p.step);
+        if (p.fromStep > c.maxFromStep) c.maxFromStep = uint24(p.fromStep);
+        _counters[p.entitlementId] = c;
         _steps[p.entitlementId][p.step] = StepRecord({
             consumedAt: uint40(block.timestamp),
             claimedAt: 0,

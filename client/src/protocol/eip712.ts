@@ -1,0 +1,69 @@
+import type { Address, Hex, TypedDataDomain } from "viem";
+
+/** EIP-712 domain name and version of the SwarmMarket contract. */
+export const MARKET_DOMAIN_NAME = "SwarmMarket";
+export const MARKET_DOMAIN_VERSION = "1";
+
+/** The market's EIP-712 domain on a given chain. */
+export function marketDomain(chainId: number | bigint, market: Address): TypedDataDomain {
+  return {
+    name: MARKET_DOMAIN_NAME,
+    version: MARKET_DOMAIN_VERSION,
+    chainId: BigInt(chainId),
+    verifyingContract: market,
+  };
+}
+
+/** StepPermit: the buyer's authorization for one step, bound to one runner key. */
+export const stepPermitTypes = {
+  StepPermit: [
+    { name: "entitlementId", type: "uint256" },
+    { name: "step", type: "uint32" },
+    { name: "fromStep", type: "uint32" },
+    { name: "runId", type: "uint64" },
+    { name: "runAttempt", type: "uint32" },
+    { name: "workerKey", type: "bytes32" },
+    { name: "commit", type: "bytes20" },
+    { name: "policyHash", type: "bytes32" },
+    { name: "gateway", type: "address" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+/** StepAttestation: a verifier's statement that a step's evidence verified as valid. */
+export const stepAttestationTypes = {
+  StepAttestation: [
+    { name: "entitlementId", type: "uint256" },
+    { name: "step", type: "uint32" },
+    { name: "permitDigest", type: "bytes32" },
+    { name: "certificateHash", type: "bytes32" },
+    { name: "prevCertificateHash", type: "bytes32" },
+    { name: "commit", type: "bytes20" },
+    { name: "policyHash", type: "bytes32" },
+  ],
+} as const;
+
+/** A StepPermit's fields, as signed. */
+export interface StepPermit {
+  entitlementId: bigint;
+  step: number;
+  fromStep: number;
+  runId: bigint;
+  runAttempt: number;
+  workerKey: Hex;
+  commit: Hex;
+  policyHash: Hex;
+  gateway: Address;
+  deadline: bigint;
+}
+
+/** A StepAttestation's fields, as signed. */
+export interface StepAttestation {
+  entitlementId: bigint;
+  step: number;
+  permitDigest: Hex;
+  certificateHash: Hex;
+  prevCertificateHash: Hex;
+  commit: Hex;
+  policyHash: Hex;
+}
