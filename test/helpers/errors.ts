@@ -17,11 +17,11 @@ function revertData(err: unknown): Hex | undefined {
 }
 
 /**
- * The custom error a failed contract call or transaction reverted with, decoded against `abi` (default: the
- * market's). Works for simulated calls (viem decodes those itself) and for mined transactions, whose revert
+ * The custom error a failed contract call or transaction reverted with, decoded against the market's ABI plus
+ * `extraAbi` (for errors a token or wallet raises through the market). Works for simulated calls (viem decodes those itself) and for mined transactions, whose revert
  * data Hardhat reports only on the error's cause.
  */
-export function revertOf(err: unknown, abi: Abi = marketAbi()): { errorName: string; args: readonly unknown[] } {
+export function revertOf(err: unknown, extraAbi: Abi = []): { errorName: string; args: readonly unknown[] } {
   if (err instanceof BaseError) {
     const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError && reverted.data) {
@@ -30,16 +30,16 @@ export function revertOf(err: unknown, abi: Abi = marketAbi()): { errorName: str
   }
   const data = revertData(err);
   if (data === undefined) throw new Error(`expected a revert with a custom error, got: ${String(err)}`, { cause: err });
-  const decoded = decodeErrorResult({ abi, data });
+  const decoded = decodeErrorResult({ abi: [...marketAbi(), ...extraAbi], data });
   return { errorName: decoded.errorName, args: decoded.args ?? [] };
 }
 
-/** Asserts that `call` reverts with exactly `errorName(args...)`, decoded against `abi` (default: the market's). */
+/** Asserts that `call` reverts with exactly `errorName(args...)`, decoded against the market's ABI plus `extraAbi`. */
 export async function expectRevert(
   call: Promise<unknown>,
   errorName: string,
   args?: readonly unknown[],
-  abi?: Abi,
+  extraAbi?: Abi,
 ): Promise<void> {
   let failure: unknown;
   try {
@@ -48,7 +48,7 @@ export async function expectRevert(
     failure = e;
   }
   if (failure === undefined) expect.fail(`expected revert ${errorName}, but the call succeeded`);
-  const got = revertOf(failure, abi);
+  const got = revertOf(failure, extraAbi);
   expect(got.errorName, `reverted with ${got.errorName}(${String(got.args)})`).to.equal(errorName);
   if (args !== undefined) expect(got.args).to.deep.equal(args);
 }
