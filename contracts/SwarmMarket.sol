@@ -26,4 +26,10 @@ contract SwarmMarket is Payouts, Settlement, ISwarmMarket {
     function unpause() external onlyOwner {
         _unpause();
     }
+
+    /// @notice Gives up the pause power for good. Refused while paused: that would freeze publish, purchase
+    ///         and consume forever.
+    function renounceOwnership() public override onlyOwner whenNotPaused {
+        super.renounceOwnership();
+    }
 }

@@ -418,6 +418,15 @@ describe("Offers", () => {
       expect(ent).to.equal(1n);
     });
 
+    it("refuses to renounce ownership while paused, which would freeze publish, purchase and consume", async () => {
+      const { fx } = await loadFixture(offersFixture);
+      await fx.market.write.pause({ account: fx.owner.account! });
+      await expectRevert(fx.market.write.renounceOwnership({ account: fx.owner.account! }), "EnforcedPause", []);
+      await fx.market.write.unpause({ account: fx.owner.account! });
+      await fx.market.write.renounceOwnership({ account: fx.owner.account! });
+      expect(await fx.market.read.owner()).to.equal(zeroAddress);
+    });
+
     it("rejects a pause or unpause by anyone but the owner", async () => {
       const { fx } = await loadFixture(offersFixture);
       const other = getAddress(fx.other.account!.address);
