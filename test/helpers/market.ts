@@ -1,7 +1,10 @@
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
+  type Account,
   type Address,
+  type Chain,
+  type Transport,
   type Hex,
   type WalletClient,
   getAddress,
@@ -19,6 +22,9 @@ import {
   stepAttestationTypes,
   stepPermitTypes,
 } from "../../client/src/protocol/eip712";
+
+/** A wallet client with its account: what hardhat-viem hands out for each configured account. */
+export type Wallet = WalletClient<Transport, Chain, Account>;
 
 export const HOUR = 3600n;
 export const DAY = 24n * HOUR;
@@ -55,18 +61,18 @@ export function certificateHash(n: number | string): Hex {
 /** Deploys the market with one allowlisted ERC-20 and names the accounts by role. */
 export async function deployMarket() {
   const wallets = await hre.viem.getWalletClients();
-  const [owner, seller, buyer, gateway, arbiter, keeper, other, delegate] = wallets as [
-    WalletClient,
-    WalletClient,
-    WalletClient,
-    WalletClient,
-    WalletClient,
-    WalletClient,
-    WalletClient,
-    WalletClient,
+  const [owner, seller, buyer, gateway, arbiter, keeper, other, delegate] = wallets as unknown as [
+    Wallet,
+    Wallet,
+    Wallet,
+    Wallet,
+    Wallet,
+    Wallet,
+    Wallet,
+    Wallet,
   ];
   // Verifiers sorted by address, as publish requires.
-  const verifierWallets = wallets
+  const verifierWallets = (wallets as unknown as Wallet[])
     .slice(8, 13)
     .sort((a, b) => (BigInt(a.account!.address) < BigInt(b.account!.address) ? -1 : 1));
   const token = await hre.viem.deployContract("MockERC20", ["Test USD", "TUSD"]);
