@@ -67,3 +67,26 @@ export interface StepAttestation {
   commit: Hex;
   policyHash: Hex;
 }
+
+/** StateKeyRequest: the buyer's request for the state keys of steps fromStep..toStep, to one recipient key. */
+export const stateKeyRequestTypes = {
+  StateKeyRequest: [
+    { name: "entitlementId", type: "uint256" },
+    { name: "fromStep", type: "uint32" },
+    { name: "toStep", type: "uint32" },
+    { name: "recipientKey", type: "bytes32" },
+    { name: "gateway", type: "address" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+/** A StateKeyRequest's fields, as signed. */
+export interface StateKeyRequest {
+  entitlementId: bigint;
+  fromStep: number;
+  toStep: number;
+  /** RFC 7638 thumbprint of the recipient's X25519 public JWK. */
+  recipientKey: Hex;
+  gateway: Address;
+  deadline: bigint;
+}

@@ -127,14 +127,8 @@ describe("gateway/permits", () => {
     it("refuses a signature by someone other than the entitlement's signer", async () => {
       const { fx, permit, entitlement } = await setup();
       const digest = permitDigest(permit, domainOf(fx));
-      const err = await refusal(() =>
-        verifyPermitSignature(
-          digest,
-          signPermit(fx, fx.other, permit) as unknown as Hex,
-          entitlement.signer,
-          fx.publicClient,
-        ),
-      );
+      const sig = await signPermit(fx, fx.other, permit);
+      const err = await refusal(() => verifyPermitSignature(digest, sig, entitlement.signer, fx.publicClient));
       expect(err.code).to.equal("PERMIT_SIGNATURE_INVALID");
     });
 
