@@ -90,3 +90,21 @@ export interface StateKeyRequest {
   gateway: Address;
   deadline: bigint;
 }
+
+/** GatewayKeys: the gateway address vouches for its Ed25519 netCap and receipt keys (by RFC 7638 thumbprint). */
+export const gatewayKeysTypes = {
+  GatewayKeys: [
+    { name: "gateway", type: "address" },
+    { name: "netCapKid", type: "bytes32" },
+    { name: "receiptKid", type: "bytes32" },
+    { name: "notBefore", type: "uint64" },
+  ],
+} as const;
+
+/** A GatewayKeys statement's fields, as signed. */
+export interface GatewayKeys {
+  gateway: Address;
+  netCapKid: Hex;
+  receiptKid: Hex;
+  notBefore: bigint;
+}
