@@ -14,7 +14,7 @@ import { type DecisionRecord, recordFailure } from "./decisions";
 const STEP_SETTLED = 4;
 
 const stateKeysRequest = z
-  .object({ request: z.unknown(), signature: signatureJson, recipientKey: z.unknown() })
+  .object({ request: z.unknown(), signature: signatureJson, recipientJwk: z.unknown() })
   .strict();
 
 /**
@@ -52,7 +52,7 @@ export async function releaseStateKeys(
       gateway: ctx.gateway,
       clock: ctx.clock,
       isSettled: async (k) => (await ctx.reader.step(request.entitlementId, k)).status === STEP_SETTLED,
-      recipientJwk: parsed.data.recipientKey,
+      recipientJwk: parsed.data.recipientJwk,
     });
     const jwe = await encryptStateKeys({
       request,

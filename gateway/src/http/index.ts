@@ -1,0 +1,11 @@
+export { addressKey } from "./addressKey";
+export { createGatewayApp } from "./app";
+export { bearerOf } from "./bearer";
+export { HTTP_ERROR_STATUS, type HttpErrorCode } from "./codes";
+export { METRIC_PREFIX } from "./metrics";
+export { OPENAPI_DOCUMENT } from "./openapi";
+export type { OpenApiDocument } from "./openapiTypes";
+export type { HttpOptions } from "./options";
+export { type TakeResult, TokenBucketLimiter, type TokenBucketOptions } from "./rateLimiter";
+export { type RunningServer, type ServerOptions, startGatewayServer } from "./server";
+export type { CapsAnswer, GatewayServices, Readiness, RequestContext, SessionView } from "./services";
