@@ -17,6 +17,7 @@ import {
   zeroAddress,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import pino from "pino";
 
 import { swarmMarketAbi } from "../../../client/src/protocol/abi/swarmMarket";
 import { type StepPermit, marketDomain, stepPermitTypes } from "../../../client/src/protocol/eip712";
@@ -24,7 +25,10 @@ import { buildPolicyCapsule, expectedAudience } from "../../../client/src/protoc
 import { type DevOidcIssuer, startDevOidcIssuer } from "../../../devnet/oidc";
 import { type WiredGateway, wireGateway } from "../../../gateway/src/service/wire";
 import { DEFAULT_TERM_BOUNDS } from "../../../scripts/lib/deployment";
+import { createGatewayApp } from "../../../gateway/src/http/app";
+import { startGatewayServer } from "../../../gateway/src/http/server";
 import { type HardhatNode, startHardhatNode } from "../../support/hardhatNode";
+import { type SwitchableProxy, startSwitchableProxy } from "../../support/switchableProxy";
 
 /** Hardhat's well-known development mnemonic: its accounts are funded on every local node. */
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -52,6 +56,10 @@ export interface World {
   dir: string;
   seller: ReturnType<typeof account>;
   buyer: ReturnType<typeof account>;
+  /** The gateway served over HTTP on 127.0.0.1. */
+  url: string;
+  /** Sits between the gateway and the node: `setDown(true)` is a chain outage for the gateway only. */
+  rpcProxy: SwitchableProxy;
   buy(steps: number): Promise<bigint>;
   signPermit(permit: StepPermit, signer?: ReturnType<typeof account>): Promise<Hex>;
   stop(): Promise<void>;
@@ -140,13 +148,19 @@ export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): 
   await publicClient.waitForTransactionReceipt({ hash: publishHash });
   const offerId = 1n;
 
+  const rpcProxy = await startSwitchableProxy(node.url);
+  const gatewayChain = { ...chain, rpcUrls: { default: { http: [rpcProxy.url] } } };
+  const gatewayClient = createPublicClient({
+    chain: gatewayChain,
+    transport: http(rpcProxy.url, { retryCount: 0 }),
+  }) as PublicClient;
   const receiptKey = generateKeyPairSync("ed25519");
   const ledgerPath = path.join(dir, "receipts.ndjson");
   const gateway = await wireGateway({
     clock: () => new Date(),
-    chain,
-    rpcUrl: node.url,
-    publicClient,
+    chain: gatewayChain,
+    rpcUrl: rpcProxy.url,
+    publicClient: gatewayClient,
     market,
     deployBlock: 0n,
     confirmations: 1,
@@ -160,6 +174,12 @@ export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): 
     policies: [capsule.bytes],
   });
 
+  const { app } = createGatewayApp(gateway.services, {
+    logger: pino({ level: "silent" }),
+    clock: () => new Date(),
+    rateLimit: { ratePerSecond: 10_000, burst: 10_000 },
+  });
+  const server = await startGatewayServer(app, {});
   const buyerClient = createWalletClient({ account: buyer, chain, transport: http(node.url) });
   return {
     node,
@@ -199,8 +219,12 @@ export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): 
         message: permit,
       });
     },
+    url: server.url,
+    rpcProxy,
     async stop() {
+      await server.close();
       await gateway.close().catch(() => undefined);
+      await rpcProxy.stop();
       await issuer.stop();
       await node.stop();
       await rm(dir, { recursive: true, force: true });
