@@ -3,8 +3,9 @@
  * Reads and validates its configuration once, wires the services, serves HTTP, and shuts down cleanly on
  * SIGINT/SIGTERM (in-flight requests finish, batches in flight are awaited, the ledger is closed).
  */
-import { createPublicClient, defineChain, http, nonceManager, type PublicClient } from "viem";
+import { createPublicClient, defineChain, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import pino from "pino";
 
 import { systemClock } from "../../client/src/protocol/clock";
@@ -32,7 +33,7 @@ async function main() {
     market: loaded.market,
     deployBlock: BigInt(config.chain.deployBlock),
     confirmations: Number(config.chain.confirmations),
-    account: privateKeyToAccount(loaded.gatewayPrivateKey, { nonceManager }),
+    account: privateKeyToAccount(loaded.gatewayPrivateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) }),
     oidc: {
       issuer: config.oidc.issuer,
       jwksUrl: config.oidc.jwksUrl,

@@ -137,6 +137,8 @@ async function sendBatch(options: PermitConsumerOptions, batch: Pending[]): Prom
       item.reject(notConsumed(reason));
     });
   } catch (err) {
+    // The chain's nonce may have moved under us (another sender, a restarted node): start again from it.
+    walletClient.account.nonceManager?.reset({ address: walletClient.account.address, chainId: walletClient.chain.id });
     for (const item of batch) item.reject(err);
   }
 }

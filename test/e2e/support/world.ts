@@ -12,11 +12,11 @@ import {
   defineChain,
   getAddress,
   http,
-  nonceManager,
   parseEther,
   zeroAddress,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import pino from "pino";
 
 import { swarmMarketAbi } from "../../../client/src/protocol/abi/swarmMarket";
@@ -80,7 +80,11 @@ export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): 
   const deployer = createWalletClient({ account: account(0), chain, transport: http(node.url) });
   const seller = account(1);
   const buyer = account(2);
-  const gatewayAccount = mnemonicToAccount(MNEMONIC, { addressIndex: 3, nonceManager });
+  // A nonce manager of its own: viem's shared one would carry nonces over from another world's chain.
+  const gatewayAccount = mnemonicToAccount(MNEMONIC, {
+    addressIndex: 3,
+    nonceManager: createNonceManager({ source: jsonRpc() }),
+  });
   const arbiter = account(4);
   const verifier = account(5);
 
