@@ -12,7 +12,7 @@ import {
   abiDigest,
   deployOptionsFromEnv,
 } from "../../scripts/lib/deployment";
-import { type HardhatNode, runHardhat, startHardhatNode } from "../support/hardhatNode";
+import { type HardhatNode, runHardhat, startHardhatNode } from "../../devnet/hardhatNode";
 
 const DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const TOKEN = "0x00000000000000000000000000000000000000aa";

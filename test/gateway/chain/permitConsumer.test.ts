@@ -6,7 +6,7 @@ import { type StepPermit, marketDomain } from "../../../client/src/protocol/eip7
 import { createMarketReader } from "../../../gateway/src/chain/marketReader";
 import { type PermitConsumer, createPermitConsumer } from "../../../gateway/src/chain/permitConsumer";
 import { GatewayError } from "../../../gateway/src/errors";
-import { freePort } from "../../support/hardhatNode";
+import { freePort } from "../../../devnet/hardhatNode";
 import {
   type MarketFixture,
   marketFixture,

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { type DevOidcIssuer, startDevOidcIssuer } from "../../../devnet/oidc";
 import { type RemoteJwksOptions, createJwksSource } from "../../../gateway/src/oidc/jwks";
 import { verifyRunnerToken } from "../../../gateway/src/oidc/verifyToken";
-import { freePort } from "../../support/hardhatNode";
+import { freePort } from "../../../devnet/hardhatNode";
 import { AUDIENCE, type ManualClock, expectGatewayError, manualClock } from "./fixtures";
 
 describe("gateway/oidc JWKS source", () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "..");
 const HARDHAT_BIN = path.join(ROOT, "node_modules", ".bin", "hardhat");
 
 /** A free TCP port on 127.0.0.1. */
