@@ -46,6 +46,8 @@ export async function writeDevGatewayConfig(
       handlerTimeoutMs: "30000",
       rateLimitPerSecond: rate,
       rateLimitBurst: rate,
+      subjectRateLimitPerSecond: rate,
+      subjectRateLimitBurst: rate,
     },
   };
   const file = path.join(dir, "gateway.json");

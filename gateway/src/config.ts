@@ -53,6 +53,8 @@ export const gatewayConfigSchema = z
         handlerTimeoutMs: decimal,
         rateLimitPerSecond: decimal,
         rateLimitBurst: decimal,
+        subjectRateLimitPerSecond: decimal,
+        subjectRateLimitBurst: decimal,
       })
       .strict(),
   })

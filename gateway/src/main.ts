@@ -45,6 +45,10 @@ async function main() {
     netCapKey: loaded.netCapKey,
     secrets: loaded.secrets,
     policies: loaded.policies,
+    subjectRateLimit: {
+      ratePerSecond: Number(config.http.subjectRateLimitPerSecond),
+      burst: Number(config.http.subjectRateLimitBurst),
+    },
   });
   const opened = wired.ledger.opened;
   logger.info({ ledgerSize: opened.size, repaired: opened.repair !== undefined }, "ledger verified");

@@ -5,6 +5,7 @@ import type { MasterSecret } from "../caps/secrets";
 import type { NetCapSigningKey } from "../caps/netcap";
 import type { MarketReader } from "../chain/marketReader";
 import type { PermitConsumer } from "../chain/permitConsumer";
+import type { TokenBucketLimiter } from "../http/rateLimiter";
 import type { JtiStore, JwksSource } from "../oidc";
 import type { ReceiptLedger, RefusalLimiter } from "../receipts";
 import type { PolicyStore } from "./policies";
@@ -37,6 +38,8 @@ export interface GatewayContext {
   readonly netCapKey: NetCapSigningKey;
   readonly policies: PolicyStore;
   readonly sessions: SessionStore;
+  /** Per-OIDC-subject token bucket, taken once a runner's token is verified. */
+  readonly subjectLimiter: TokenBucketLimiter;
   /** The receipt issuer `eip155:<chainId>:<gateway>`. */
   readonly receiptIssuer: string;
 }

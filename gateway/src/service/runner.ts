@@ -7,7 +7,11 @@ import { GatewayError } from "../errors";
 import { type GitHubClaims, verifyFreshJti, verifyRunnerIdentity, verifyRunnerToken } from "../oidc";
 import type { GatewayContext } from "./context";
 
-/** Verifies a runner's bearer token: RS256 signature, issuer, audience, times, then a jti never seen before. */
+/**
+ * Verifies a runner's bearer token: RS256 signature, issuer, audience, times; then the subject's rate limit
+ * (GitHub's `sub` is per repository and ref, so one busy repository cannot starve the others); then a jti never
+ * seen before.
+ */
 export async function authenticateRunner(ctx: GatewayContext, bearer: string | undefined): Promise<GitHubClaims> {
   const claims = await verifyRunnerToken(bearer, {
     jwks: ctx.jwks,
@@ -16,6 +20,14 @@ export async function authenticateRunner(ctx: GatewayContext, bearer: string | u
     clock: ctx.clock,
     leewaySeconds: ctx.leewaySeconds,
   });
+  const allowed = ctx.subjectLimiter.take(claims.sub);
+  if (!allowed.allowed) {
+    throw new GatewayError(
+      "RATE_LIMITED",
+      429,
+      `too many requests for ${claims.sub}: retry in ${allowed.retryAfterSeconds} s`,
+    );
+  }
   await verifyFreshJti(claims, ctx.jti);
   return claims;
 }

@@ -16,6 +16,7 @@ import { netCapSigningKey } from "../caps/netcap";
 import { type MasterSecret, validateSecrets } from "../caps/secrets";
 import { createMarketReader } from "../chain/marketReader";
 import { createPermitConsumer } from "../chain/permitConsumer";
+import { TokenBucketLimiter } from "../http/rateLimiter";
 import type { GatewayServices } from "../http/services";
 import { type JtiStore, MemoryJtiStore, createJwksSource } from "../oidc";
 import { type ReceiptLedger, RefusalLimiter, openLedger, receiptIssuer } from "../receipts";
@@ -46,6 +47,8 @@ export interface GatewayMaterials {
   batch?: { maxBatch: number; maxInFlight: number };
   refusals?: { limit: number; windowMs: number; maxKeys: number };
   sessions?: { ttlSeconds: number; maxSessions: number; maxPerEntitlement: number };
+  /** Requests per second and burst per OIDC subject. Default 100 and 200. */
+  subjectRateLimit?: { ratePerSecond: number; burst: number };
   jti?: JtiStore;
 }
 
@@ -113,6 +116,12 @@ export async function wireGateway(m: GatewayMaterials): Promise<WiredGateway> {
     netCapKey: netCapSigningKey(m.netCapKey),
     policies,
     sessions: new SessionStore(m.sessions ?? { ttlSeconds: 3600, maxSessions: 10_000, maxPerEntitlement: 64 }),
+    subjectLimiter: new TokenBucketLimiter({
+      ratePerSecond: m.subjectRateLimit?.ratePerSecond ?? 100,
+      burst: m.subjectRateLimit?.burst ?? 200,
+      maxKeys: 10_000,
+      clock: m.clock,
+    }),
     receiptIssuer: issuer,
   };
   const notBefore = BigInt(Math.floor(m.clock().getTime() / 1000));

@@ -41,8 +41,12 @@ export interface World {
 }
 
 /** Builds the world; `stop()` tears it all down. */
-export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): Promise<World> {
-  const stack = await startDevStack(options);
+export async function startWorld(
+  options: { allowUnboundRuns?: boolean; subjectRateLimit?: { ratePerSecond: number; burst: number } } = {},
+): Promise<World> {
+  const stack = await startDevStack(
+    options.allowUnboundRuns === undefined ? {} : { allowUnboundRuns: options.allowUnboundRuns },
+  );
   const dir = await mkdtemp(path.join(tmpdir(), "swarm-e2e-"));
   const rpcProxy = await startSwitchableProxy(stack.node.url);
   const chain = { ...stack.chain, rpcUrls: { default: { http: [rpcProxy.url] } } };
@@ -69,6 +73,7 @@ export async function startWorld(options: { allowUnboundRuns?: boolean } = {}): 
     netCapKey: generateKeyPairSync("ed25519").privateKey,
     secrets: [{ kv: 1, startBlock: 0n, secret: randomBytes(32) }],
     policies: [stack.policy.bytes],
+    ...(options.subjectRateLimit ? { subjectRateLimit: options.subjectRateLimit } : {}),
   });
   const { app } = createGatewayApp(gateway.services, {
     logger: pino({ level: "silent" }),
