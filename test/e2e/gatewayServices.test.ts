@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Hex } from "viem";
 
 import { decryptCaps } from "../../client/src/protocol/caps";
-import type { StepPermit } from "../../client/src/protocol/eip712";
+import { type StepPermit, marketDomain, stepPermitTypes } from "../../client/src/protocol/eip712";
 import { swarmMarketAbi } from "../../client/src/protocol/abi/swarmMarket";
 import { generateWorkerKeyPair, jwkThumbprint } from "../../client/src/protocol/keys";
 import { openLedger } from "../../gateway/src/receipts";
@@ -186,6 +186,30 @@ describe("e2e: gateway services on a real node and the dev OIDC issuer", functio
     }
     const entitlement = await world.gateway.context.reader.entitlement(id);
     expect(entitlement.consumed).to.equal(0);
+  });
+
+  it("refuses a permit signed for another chain or another market", async () => {
+    const services = world.gateway.services;
+    const id = await world.buy(1);
+    const worker = generateWorkerKeyPair();
+    const { permit } = await permitFor(id, jwkThumbprint(worker.publicJwk));
+    for (const domain of [marketDomain(1, world.market), marketDomain(31337, world.gatewayAddress)]) {
+      const signature = await world.buyer.signTypedData({
+        domain,
+        types: stepPermitTypes,
+        primaryType: "StepPermit",
+        message: permit,
+      });
+      const body = {
+        permit: stepPermitToJson(permit),
+        signature,
+        workerKey: worker.publicJwk,
+        policy: { hash: world.policy.policyHash },
+      };
+      const err = await refusal(services.releaseCaps(ctxWith(await runner().token()), body));
+      expect(err.code).to.equal("PERMIT_SIGNATURE_INVALID");
+    }
+    expect((await world.gateway.context.reader.entitlement(id)).consumed).to.equal(0);
   });
 
   it("refuses a runner from another repository or commit", async () => {
