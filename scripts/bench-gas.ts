@@ -48,6 +48,7 @@ async function gasOf(fx: MarketFixture, hash: Promise<Hex>): Promise<bigint> {
 
 async function main() {
   const json = process.argv.includes("--json") || process.env.BENCH_JSON === "1";
+  await hre.run("compile", { quiet: true });
   const fx = await deployMarket();
   const gas: Record<string, bigint> = {};
   const buyer = fx.buyer.account!;
