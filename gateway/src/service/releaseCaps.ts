@@ -3,7 +3,6 @@ import { z } from "zod";
 
 import { epochSeconds } from "../../../client/src/protocol/clock";
 import type { StepPermit } from "../../../client/src/protocol/eip712";
-import type { WorkerJwk } from "../../../client/src/protocol/keys";
 import { deriveStepCaps } from "../caps/deriveStepCaps";
 import { encryptCaps } from "../caps/release";
 import type { EntitlementFacts, OfferFacts } from "../chain/marketReader";
@@ -80,7 +79,7 @@ export async function releaseCaps(ctx: GatewayContext, req: RequestContext, body
       { secrets: ctx.secrets, routes: policy.capsule.egress.rules, netCapKey: ctx.netCapKey, clock: ctx.clock },
     );
     const jwe = await encryptCaps({
-      workerJwk: workerJwk as WorkerJwk,
+      workerJwk,
       entitlementId: permit.entitlementId,
       step: permit.step,
       permitDigest: digest,

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { type KeyObject, createPublicKey } from "node:crypto";
 import type { LocalAccount } from "viem";
 
 import { type GatewayKeys, gatewayKeysTypes } from "../../../client/src/protocol/eip712";
@@ -27,7 +27,7 @@ export interface GatewayDescription {
 export async function describeGateway(
   ctx: GatewayContext,
   account: LocalAccount,
-  receiptPublicKey: import("node:crypto").KeyObject,
+  receiptPublicKey: KeyObject,
   notBefore: bigint,
 ): Promise<GatewayDescription> {
   const message: GatewayKeys = {
