@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 
-import type { StepPermit, StateKeyRequest } from "../protocol/eip712";
+import { type StateKeyRequest, type StepPermit, stepPermitToJson } from "../protocol/eip712";
 import { ProtocolError } from "../protocol/errors";
 import type { WorkerJwk } from "../protocol/keys";
 import { stateKeyRequestToJson } from "../protocol/stateKeyRequest";
@@ -55,22 +55,6 @@ export interface GatewayClient {
   ): Promise<{ jwe: string; receiptSeq: string }>;
   receipt(seq: string): Promise<unknown>;
   describe(): Promise<unknown>;
-}
-
-/** The JSON form of a permit on the wire: integers as decimal strings, hex lowercase. */
-export function permitJson(p: StepPermit) {
-  return {
-    entitlementId: p.entitlementId.toString(),
-    step: p.step.toString(),
-    fromStep: p.fromStep.toString(),
-    runId: p.runId.toString(),
-    runAttempt: p.runAttempt.toString(),
-    workerKey: p.workerKey.toLowerCase(),
-    commit: p.commit.toLowerCase(),
-    policyHash: p.policyHash.toLowerCase(),
-    gateway: p.gateway.toLowerCase(),
-    deadline: p.deadline.toString(),
-  };
 }
 
 /** Creates a client for the gateway at `baseUrl` (no trailing slash). */
@@ -130,7 +114,8 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch): G
     },
     async attachPermit(sessionId, permit, signature) {
       const path = `/v1/sessions/${encodeURIComponent(sessionId)}/permit`;
-      return (await call<{ session: GatewaySession }>("POST", path, { permit: permitJson(permit), signature })).session;
+      return (await call<{ session: GatewaySession }>("POST", path, { permit: stepPermitToJson(permit), signature }))
+        .session;
     },
     async sessionPermit(sessionId) {
       try {
@@ -144,7 +129,7 @@ export function createGatewayClient(baseUrl: string, fetchImpl: typeof fetch): G
       }
     },
     releaseCaps(token, body) {
-      return call("POST", "/v1/caps", { ...body, permit: permitJson(body.permit) }, token);
+      return call("POST", "/v1/caps", { ...body, permit: stepPermitToJson(body.permit) }, token);
     },
     stateKeys(request, signature, recipientJwk) {
       return call("POST", "/v1/state-keys", { request: stateKeyRequestToJson(request), signature, recipientJwk });

@@ -57,6 +57,22 @@ export interface StepPermit {
   deadline: bigint;
 }
 
+/** The JSON form of a permit on the wire and on disk: integers as decimal strings, hex lowercase. */
+export function stepPermitToJson(p: StepPermit) {
+  return {
+    entitlementId: p.entitlementId.toString(),
+    step: p.step.toString(),
+    fromStep: p.fromStep.toString(),
+    runId: p.runId.toString(),
+    runAttempt: p.runAttempt.toString(),
+    workerKey: p.workerKey.toLowerCase(),
+    commit: p.commit.toLowerCase(),
+    policyHash: p.policyHash.toLowerCase(),
+    gateway: p.gateway.toLowerCase(),
+    deadline: p.deadline.toString(),
+  };
+}
+
 /** A StepAttestation's fields, as signed. */
 export interface StepAttestation {
   entitlementId: bigint;

@@ -53,18 +53,5 @@ export function parseStepPermit(value: unknown): StepPermit {
   };
 }
 
-/** The JSON form of a permit. */
-export function stepPermitToJson(p: StepPermit): z.infer<typeof stepPermitJson> {
-  return {
-    entitlementId: p.entitlementId.toString(),
-    step: p.step.toString(),
-    fromStep: p.fromStep.toString(),
-    runId: p.runId.toString(),
-    runAttempt: p.runAttempt.toString(),
-    workerKey: p.workerKey.toLowerCase(),
-    commit: p.commit.toLowerCase(),
-    policyHash: p.policyHash.toLowerCase(),
-    gateway: p.gateway.toLowerCase(),
-    deadline: p.deadline.toString(),
-  };
-}
+/** The JSON form of a permit (shared with the SDK). */
+export { stepPermitToJson } from "../../../client/src/protocol/eip712";
