@@ -65,6 +65,8 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 /** The configuration with every secret loaded: what `main` wires the gateway from. */
 export interface LoadedConfig {
   config: GatewayConfig;
+  /** `ledgerPath`, resolved against the config file's folder. */
+  ledgerPath: string;
   market: Address;
   chainId: number;
   gatewayPrivateKey: Hex;
@@ -102,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   const receiptPrivate = ed25519(read(config.keys.receipt, "keys.receipt"), "keys.receipt");
   return {
     config,
+    ledgerPath: path.resolve(base, config.ledgerPath),
     market: getAddress(config.chain.market),
     chainId: Number(config.chain.chainId),
     gatewayPrivateKey: gatewayPrivateKey as Hex,

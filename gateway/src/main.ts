@@ -40,7 +40,7 @@ async function main() {
       leewaySeconds: Number(config.oidc.leewaySeconds),
     },
     fetch,
-    ledgerPath: config.ledgerPath,
+    ledgerPath: loaded.ledgerPath,
     receiptKey: loaded.receiptKey,
     netCapKey: loaded.netCapKey,
     secrets: loaded.secrets,
