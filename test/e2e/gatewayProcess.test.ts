@@ -5,7 +5,7 @@ import path from "node:path";
 
 import { writeDevGatewayConfig } from "../../devnet/gatewayConfig";
 import { type DevStack, startDevStack } from "../../devnet/stack";
-import { startGatewayProcess } from "../support/gatewayProcess";
+import { startGatewayProcess } from "../../devnet/gatewayProcess";
 
 describe("e2e: npm run gateway as a process", function () {
   this.timeout(180_000);
