@@ -110,6 +110,9 @@ export async function verifyStateKeySignature(
     fail("expected a 65-byte signature");
   }
   if (BigInt(`0x${signature.slice(66, 130)}`) > HALF_N) fail("expected a low-s signature");
+  // v as 0/1 is a second spelling of the same signature: one request, one encoding, as for permits.
+  const v = Number.parseInt(signature.slice(130, 132), 16);
+  if (v !== 27 && v !== 28) fail(`expected v of 27 or 28, got ${v}`);
   let signer: Address;
   try {
     signer = await recoverTypedDataAddress({ ...stateKeyRequestTypedData(domain, r), signature });

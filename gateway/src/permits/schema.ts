@@ -9,7 +9,8 @@ const uint = (bits: number) =>
   z
     .string()
     .regex(UINT, "a decimal string")
-    .refine((s) => BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
+    // zod runs refinements even after the regex failed: test the form again before BigInt can throw.
+    .refine((s) => UINT.test(s) && BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `${bytes} bytes of lowercase hex`);
 
