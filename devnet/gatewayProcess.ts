@@ -22,10 +22,10 @@ export async function startGatewayProcess(config: string, timeoutMs = 60_000): P
   );
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // never leave a half-started gateway behind
+      reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (d: Buffer) => {
       output += d.toString();
       const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);

@@ -38,7 +38,7 @@ export async function startHardhatNode(timeoutMs = 60_000): Promise<HardhatNode>
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
     });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { sha256Hex } from "../../client/src/protocol/jcs";
 import type { DemoSummary } from "../../scripts/demo/summary";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const TS_NODE = require.resolve("ts-node/dist/bin.js");
 const EVIDENCE_FILES = ["certificate.json", "certificate.sigstore.json", "state.jwe", "result.jwe", "next_tokens.jwe"];
 
 /** A finished run of a command: exit code, signal, output, wall time. */
@@ -147,14 +148,33 @@ describe("e2e: npm run demo, as a user runs it", function () {
     await expectNothingLeft(summary);
   });
 
+  it("refuses to write into a non-empty folder it did not make, leaving it untouched (exit 1)", async () => {
+    const foreign = await mkdtemp(path.join(tmpdir(), "swarm-demo-e2e-foreign-"));
+    outs.push(foreign);
+    await writeFile(path.join(foreign, "notes.txt"), "mine");
+    const started = run(process.execPath, [TS_NODE, "--transpile-only", "scripts/demo.ts", "--out", foreign]);
+    children.push(started.child);
+    const result = await started.done;
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.include("refusing to write into");
+    expect(await readdir(foreign)).to.deep.equal(["notes.txt"]);
+  });
+
+  it("rejects an unknown argument with the usage text (exit 2)", async () => {
+    const started = run(process.execPath, [TS_NODE, "--transpile-only", "scripts/demo.ts", "--outt", "x"]);
+    children.push(started.child);
+    const result = await started.done;
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include('unknown argument "--outt"').and.include("Usage: npm run demo");
+  });
+
   it("stops everything it started and exits 130 when interrupted in the middle of a step", async () => {
     const interruptedOut = await mkdtemp(path.join(tmpdir(), "swarm-demo-e2e-int-"));
     outs.push(interruptedOut);
     let sent = false;
-    const bin = require.resolve("ts-node/dist/bin.js");
     const started = run(
       process.execPath,
-      [bin, "--transpile-only", "scripts/demo.ts", "--out", interruptedOut],
+      [TS_NODE, "--transpile-only", "scripts/demo.ts", "--out", interruptedOut],
       (soFar, child) => {
         if (!sent && soFar.includes("── step 1:")) {
           sent = true;
