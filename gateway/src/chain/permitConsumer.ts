@@ -63,6 +63,14 @@ export function createPermitConsumer(options: PermitConsumerOptions): PermitCons
   const queue: Pending[] = [];
   const inFlight = new Set<Promise<void>>();
   let scheduled = false;
+  // Sends are serialized so transactions reach the node in nonce order (a node may refuse a nonce gap);
+  // only the waits for receipts overlap.
+  let sending: Promise<unknown> = Promise.resolve();
+  const send: SendInOrder = (run) => {
+    const next = sending.then(run, run);
+    sending = next.catch(() => undefined);
+    return next;
+  };
 
   function schedule() {
     if (scheduled) return;
@@ -71,7 +79,7 @@ export function createPermitConsumer(options: PermitConsumerOptions): PermitCons
       scheduled = false;
       while (queue.length > 0 && inFlight.size < options.maxInFlight) {
         const batch = queue.splice(0, options.maxBatch);
-        const run = sendBatch(options, batch).finally(() => {
+        const run = sendBatch(options, batch, send).finally(() => {
           inFlight.delete(run);
           if (queue.length > 0) schedule();
         });
@@ -93,7 +101,10 @@ export function createPermitConsumer(options: PermitConsumerOptions): PermitCons
   };
 }
 
-async function sendBatch(options: PermitConsumerOptions, batch: Pending[]): Promise<void> {
+/** Runs a send after every send started before it has finished. */
+type SendInOrder = <T>(run: () => Promise<T>) => Promise<T>;
+
+async function sendBatch(options: PermitConsumerOptions, batch: Pending[], send: SendInOrder): Promise<void> {
   const { publicClient, walletClient, market } = options;
   try {
     const request = {
@@ -110,7 +121,7 @@ async function sendBatch(options: PermitConsumerOptions, batch: Pending[]): Prom
     if (accepted.length === 0) return;
 
     const sendable = { ...request, args: [accepted.map((b) => b.permit), accepted.map((b) => b.signature)] } as const;
-    const hash = await withChain("consumeBatch", () => walletClient.writeContract(sendable));
+    const hash = await send(() => withChain("consumeBatch", () => walletClient.writeContract(sendable)));
     const receipt = await withChain("consumeBatch receipt", () =>
       publicClient.waitForTransactionReceipt({ hash, confirmations: options.confirmations }),
     );
