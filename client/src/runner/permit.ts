@@ -1,51 +1,21 @@
-import { type Address, type Hex, getAddress, hashTypedData } from "viem";
-import { z } from "zod";
+import { type Address, type Hex, hashTypedData } from "viem";
 
 import { type StepPermit, marketDomain, stepPermitTypes } from "../protocol/eip712";
+import { parseStepPermitJson, permitSignatureJson } from "../protocol/stepPermitJson";
 import { RunnerErrorCode, runnerFail } from "./errors";
-
-const uint = (bits: number) =>
-  z.string().refine((s) => /^(0|[1-9][0-9]{0,77})$/.test(s) && BigInt(s) < 1n << BigInt(bits));
-const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`));
-
-/** A StepPermit as JSON (the gateway's session answer): decimal strings, lowercase hex, nothing else. */
-const permitJsonSchema = z.strictObject({
-  entitlementId: uint(256),
-  step: uint(32),
-  fromStep: uint(32),
-  runId: uint(64),
-  runAttempt: uint(32),
-  workerKey: hex(32),
-  commit: hex(20),
-  policyHash: hex(32),
-  gateway: hex(20),
-  deadline: uint(64),
-});
-const signatureSchema = z.string().regex(/^0x([0-9a-f]{2}){1,4096}$/);
 
 /** Parses a permit and its signature as handed to the runner (a session answer or a workflow input), strictly. */
 export function parsePermitJson(permit: unknown, signature: unknown): { permit: StepPermit; signature: Hex } {
-  const p = permitJsonSchema.safeParse(permit);
-  if (!p.success) runnerFail(RunnerErrorCode.PERMIT_MALFORMED, "expected a StepPermit in JSON form", p.error);
-  if (!signatureSchema.safeParse(signature).success) {
+  let parsed: StepPermit;
+  try {
+    parsed = parseStepPermitJson(permit);
+  } catch (err) {
+    return runnerFail(RunnerErrorCode.PERMIT_MALFORMED, "expected a StepPermit in JSON form", err);
+  }
+  if (!permitSignatureJson.safeParse(signature).success) {
     runnerFail(RunnerErrorCode.PERMIT_MALFORMED, "expected the permit signature as lowercase hex");
   }
-  const d = p.data;
-  return {
-    permit: {
-      entitlementId: BigInt(d.entitlementId),
-      step: Number(d.step),
-      fromStep: Number(d.fromStep),
-      runId: BigInt(d.runId),
-      runAttempt: Number(d.runAttempt),
-      workerKey: d.workerKey as Hex,
-      commit: d.commit as Hex,
-      policyHash: d.policyHash as Hex,
-      gateway: getAddress(d.gateway),
-      deadline: BigInt(d.deadline),
-    },
-    signature: signature as Hex,
-  };
+  return { permit: parsed, signature: signature as Hex };
 }
 
 /** The permit's EIP-712 digest in the market's domain: the `permitDigest` of headers and the certificate. */

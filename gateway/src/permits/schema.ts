@@ -1,58 +1,19 @@
-import { type Address, type Hex, getAddress } from "viem";
-import { z } from "zod";
-
 import type { StepPermit } from "../../../client/src/protocol/eip712";
+import { ProtocolError } from "../../../client/src/protocol/errors";
+import { parseStepPermitJson } from "../../../client/src/protocol/stepPermitJson";
 import { GatewayError } from "../errors";
 
-const UINT = /^(0|[1-9][0-9]*)$/;
-const uint = (bits: number) =>
-  z
-    .string()
-    .regex(UINT, "a decimal string")
-    // zod runs refinements even after the regex failed: test the form again before BigInt can throw.
-    .refine((s) => UINT.test(s) && BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
-const hex = (bytes: number) =>
-  z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `${bytes} bytes of lowercase hex`);
-
-/** A StepPermit as it travels in JSON: integers as decimal strings, bytes and addresses as lowercase hex. */
-export const stepPermitJson = z
-  .object({
-    entitlementId: uint(256),
-    step: uint(32),
-    fromStep: uint(32),
-    runId: uint(64),
-    runAttempt: uint(32),
-    workerKey: hex(32),
-    commit: hex(20),
-    policyHash: hex(32),
-    gateway: hex(20),
-    deadline: uint(64),
-  })
-  .strict();
-
-/** A 65-byte signature as lowercase hex. Contract signers may use other lengths, up to 4 KiB. */
-export const signatureJson = z.string().regex(/^0x([0-9a-f]{2}){1,4096}$/, "hex signature bytes");
-
-/** Parses a JSON permit into its typed form, or refuses it with `PERMIT_MALFORMED` (400). */
-export function parseStepPermit(value: unknown): StepPermit {
-  const parsed = stepPermitJson.safeParse(value);
-  if (!parsed.success) {
-    throw new GatewayError("PERMIT_MALFORMED", 400, `permit: ${z.prettifyError(parsed.error)}`);
-  }
-  const p = parsed.data;
-  return {
-    entitlementId: BigInt(p.entitlementId),
-    step: Number(p.step),
-    fromStep: Number(p.fromStep),
-    runId: BigInt(p.runId),
-    runAttempt: Number(p.runAttempt),
-    workerKey: p.workerKey as Hex,
-    commit: p.commit as Hex,
-    policyHash: p.policyHash as Hex,
-    gateway: getAddress(p.gateway) as Address,
-    deadline: BigInt(p.deadline),
-  };
-}
+export { permitSignatureJson as signatureJson, stepPermitJson } from "../../../client/src/protocol/stepPermitJson";
 
 /** The JSON form of a permit (shared with the SDK). */
 export { stepPermitToJson } from "../../../client/src/protocol/eip712";
+
+/** Parses a JSON permit into its typed form, or refuses it with `PERMIT_MALFORMED` (400). */
+export function parseStepPermit(value: unknown): StepPermit {
+  try {
+    return parseStepPermitJson(value);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new GatewayError(err.code, 400, err.message);
+    throw err;
+  }
+}
