@@ -2,7 +2,7 @@ import { type Address, type Hex, type PublicClient, getAbiItem, getAddress } fro
 
 import { swarmMarketAbi } from "../../../client/src/protocol/abi/swarmMarket";
 import { GatewayError } from "../errors";
-import { withChain } from "./rpc";
+import { contractRevert, withChain } from "./rpc";
 
 /** An offer's terms as the gateway needs them. Offers are immutable but for `retired`. */
 export interface OfferFacts {
@@ -85,15 +85,15 @@ export function createMarketReader(client: PublicClient, market: Address, fromBl
     },
 
     async entitlement(entitlementId) {
-      const count = await withChain("entitlement count", () =>
-        client.readContract({ ...read, functionName: "entitlementCount" }),
-      );
-      if (entitlementId === 0n || entitlementId > count) {
-        throw new GatewayError("ENTITLEMENT_UNKNOWN", 403, `expected an existing entitlement, got ${entitlementId}`);
-      }
+      // One read: the market itself refuses an unknown id (UnknownEntitlement), so no count is read first.
       const e = await withChain("entitlement", () =>
         client.readContract({ ...read, functionName: "getEntitlement", args: [entitlementId] }),
-      );
+      ).catch((err: unknown) => {
+        if (contractRevert(err)?.errorName === "UnknownEntitlement") {
+          throw new GatewayError("ENTITLEMENT_UNKNOWN", 403, `expected an existing entitlement, got ${entitlementId}`);
+        }
+        throw err;
+      });
       return {
         entitlementId,
         offerId: e.offerId,
