@@ -3,7 +3,7 @@
  * policy capsule and a published offer. Used by the demo, the benchmarks and the end-to-end tests; explicit
  * development configuration, never a fallback of any production path.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type Address,
@@ -24,7 +24,7 @@ import { swarmMarketAbi } from "../client/src/protocol/abi/swarmMarket";
 import { type StepPermit, marketDomain, stepPermitTypes } from "../client/src/protocol/eip712";
 import { buildPolicyCapsule, expectedAudience } from "../client/src/protocol/policy";
 import { DEFAULT_TERM_BOUNDS } from "../scripts/lib/deployment";
-import { type HardhatNode, startHardhatNode } from "./hardhatNode";
+import { type HardhatNode, runHardhat, startHardhatNode } from "./hardhatNode";
 import { type DevOidcIssuer, startDevOidcIssuer } from "./oidc";
 
 /** Hardhat's well-known development mnemonic: its accounts are funded on every local node. Never use it elsewhere. */
@@ -88,9 +88,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       createWalletClient({ account: devAccount(role), chain, transport: http(node.url) });
     const gateway = getAddress(devAccount("gateway").address);
 
-    const artifact = JSON.parse(
-      readFileSync(path.join(__dirname, "..", "artifacts/contracts/SwarmMarket.sol/SwarmMarket.json"), "utf8"),
-    ) as { bytecode: Hex };
+    const artifactPath = path.join(__dirname, "..", "artifacts/contracts/SwarmMarket.sol/SwarmMarket.json");
+    if (!existsSync(artifactPath)) {
+      const compiled = await runHardhat(["compile", "--quiet"], {});
+      if (compiled.code !== 0) throw new Error(`hardhat compile failed:\n${compiled.stdout}${compiled.stderr}`);
+    }
+    const artifact = JSON.parse(readFileSync(artifactPath, "utf8")) as { bytecode: Hex };
     const deployed = await publicClient.waitForTransactionReceipt({
       hash: await wallet("deployer").deployContract({
         abi: swarmMarketAbi,
