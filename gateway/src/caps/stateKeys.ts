@@ -1,4 +1,4 @@
-import { type Address, type Hex, type TypedDataDomain, bytesToHex, recoverTypedDataAddress, size } from "viem";
+import { type Address, type Hex, type TypedDataDomain, bytesToHex, hashTypedData, isAddressEqual } from "viem";
 
 import { type Clock, epochSeconds } from "../../../client/src/protocol/clock";
 import type { StateKeyRequest } from "../../../client/src/protocol/eip712";
@@ -12,6 +12,7 @@ import {
   stateKeyRequestTypedData,
 } from "../../../client/src/protocol/stateKeyRequest";
 import { GatewayError } from "../errors";
+import { recoverStrict } from "../permits/verifySignature";
 import { chainKey, stateKey } from "./derive";
 import { encryptToRecipient, requireRecipientJwk } from "./recipient";
 import { type MasterSecret, selectSecret } from "./secrets";
@@ -39,7 +40,6 @@ export interface StateKeysRelease {
 }
 
 /** secp256k1 order / 2: a signature with a larger s is the malleated twin of a low-s one. */
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -105,21 +105,17 @@ export async function verifyStateKeySignature(
   domain: TypedDataDomain,
   buyer: Address,
 ): Promise<void> {
-  const fail = (why: string, cause?: unknown): never => refuse("STATE_KEY_SIGNATURE_INVALID", 403, why, cause);
-  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature) || size(signature) !== 65) {
-    fail("expected a 65-byte signature");
+  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) {
+    refuse("STATE_KEY_SIGNATURE_INVALID", 403, "expected a 65-byte signature");
   }
-  if (BigInt(`0x${signature.slice(66, 130)}`) > HALF_N) fail("expected a low-s signature");
-  // v as 0/1 is a second spelling of the same signature: one request, one encoding, as for permits.
-  const v = Number.parseInt(signature.slice(130, 132), 16);
-  if (v !== 27 && v !== 28) fail(`expected v of 27 or 28, got ${v}`);
-  let signer: Address;
-  try {
-    signer = await recoverTypedDataAddress({ ...stateKeyRequestTypedData(domain, r), signature });
-  } catch (cause) {
-    return fail("the signature does not recover", cause);
+  // The same rule as for permits: 65 bytes, low-s, v of 27 or 28, so one request has one encoding.
+  const signer = await recoverStrict(hashTypedData(stateKeyRequestTypedData(domain, r)), signature);
+  if (signer === undefined) {
+    refuse("STATE_KEY_SIGNATURE_INVALID", 403, "expected a low-s signature with v of 27 or 28 that recovers");
   }
-  if (signer.toLowerCase() !== buyer.toLowerCase()) fail("expected the entitlement's buyer to have signed");
+  if (!isAddressEqual(signer, buyer)) {
+    refuse("STATE_KEY_SIGNATURE_INVALID", 403, "expected the entitlement's buyer to have signed");
+  }
 }
 
 /** Every requested step k ≥ 1 is Settled; k = 0 (genesis) always may be released (403 `STATE_KEY_STEP_NOT_SETTLED`). */
