@@ -8,7 +8,7 @@ import { canonicalJson } from "../../../client/src/protocol/jcs";
 import { LEAF_VALIDITY_SECONDS, startDevSigstore } from "../../../devnet/sigstore";
 import { type AttestedWorld, clone, flip, startAttestedWorld } from "../../devnet/sigstore/attestedWorld";
 import { expectProtocolError } from "../../devnet/sigstore/sigstoreWorld";
-import { fixturesDir } from "../../gateway/oidc/githubFixtures";
+import { fixturesDir } from "../../support/fixtures";
 
 describe("client/attest verifySigstoreBundle (through verifyAttestationBundle)", () => {
   let w: AttestedWorld;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { type DevOidcIssuer, resolveRunContext, startDevOidcIssuer, subjectFor } from "../../../devnet/oidc";
 import { fetchIdToken, manualClock, payloadOf } from "../../gateway/oidc/fixtures";
-import { fixturesDir, readText } from "../../gateway/oidc/githubFixtures";
+import { fixturesDir, readText } from "../../support/fixtures";
 
 /** The claims of a GitHub Actions token in the order GitHub writes them (2026, no environment). */
 const GITHUB_CLAIM_ORDER = [

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { type DevOidcIssuer, GITHUB_CLAIMS_SUPPORTED, startDevOidcIssuer } from "../../../devnet/oidc";
 import { fetchIdToken, headerOf, manualClock, payloadOf } from "../../gateway/oidc/fixtures";
-import { fixturesDir, readText } from "../../gateway/oidc/githubFixtures";
+import { fixturesDir, readText } from "../../support/fixtures";
 
 describe("devnet/oidc issuer", () => {
   const time = manualClock();

@@ -4,7 +4,7 @@ import { X509Certificate } from "@sigstore/core";
 import { expect } from "chai";
 
 import { FULCIO_LEGACY_OIDS, FULCIO_OIDS, derUtf8String } from "../../../client/src/attest";
-import { fixturesDir } from "../../gateway/oidc/githubFixtures";
+import { fixturesDir } from "../../support/fixtures";
 import { type SigstoreWorld, leafOf, postSigningCert, startSigstoreWorld } from "./sigstoreWorld";
 
 /** The CT precertificate SCT extension: public-good Fulcio adds it; GitHub's instance and the devnet do not. */

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { inclusionProof, leafHash, nodeHash, rootHash } from "../../../devnet/sigstore";
-import { fixturesDir } from "../../gateway/oidc/githubFixtures";
+import { fixturesDir } from "../../support/fixtures";
 import { verifyInclusion } from "./sigstoreWorld";
 
 describe("devnet/sigstore RFC 6962 tree", () => {

@@ -14,7 +14,7 @@ import {
   manualClock,
   payloadOf,
 } from "./fixtures";
-import { fixturesDir, readCompact, readText, servingFetch } from "./githubFixtures";
+import { fixturesDir, readCompact, readText, servingFetch } from "../../support/fixtures";
 
 describe("gateway/oidc verifyRunnerToken", () => {
   let issuer: DevOidcIssuer;

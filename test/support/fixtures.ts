@@ -3,7 +3,7 @@ import path from "node:path";
 
 /** The shared fixtures folder (`SWARM_FIXTURES`, default `../shared/fixtures`), or undefined when absent. */
 export function fixturesDir(): string | undefined {
-  const dir = process.env.SWARM_FIXTURES ?? path.resolve(__dirname, "../../../../shared/fixtures");
+  const dir = process.env.SWARM_FIXTURES ?? path.resolve(__dirname, "../../../shared/fixtures");
   if (existsSync(dir)) return dir;
   if (process.env.SWARM_REQUIRE_FIXTURES === "1") throw new Error(`fixtures folder ${dir} is missing`);
   return undefined;
