@@ -10,11 +10,12 @@ import { bytesToHex } from "viem";
 /**
  * Writes a gateway config for the development stack into `dir`, with fresh Ed25519 keys and a fresh master
  * secret in files beside it, and returns the config's path. The gateway key is the stack's gateway account.
+ * With `anchorIntervalSeconds`, the gateway anchors its ledger root in the stack's EvidenceAnchor that often.
  */
 export async function writeDevGatewayConfig(
   stack: DevStack,
   dir: string,
-  options: { port?: number; rpcUrl?: string; rateLimitPerSecond?: number } = {},
+  options: { port?: number; rpcUrl?: string; rateLimitPerSecond?: number; anchorIntervalSeconds?: number } = {},
 ): Promise<string> {
   const pem = (key: ReturnType<typeof generateKeyPairSync>["privateKey"]) =>
     key.export({ format: "pem", type: "pkcs8" }).toString();
@@ -39,6 +40,17 @@ export async function writeDevGatewayConfig(
     policyFiles: ["policy.json"],
     keys: { gateway: { file: "gateway.key" }, receipt: { file: "receipt.pem" }, netCap: { file: "netcap.pem" } },
     secrets: [{ kv: "1", startBlock: "0", source: { file: "secret-1.hex" } }],
+    // Anchoring only when asked: its transactions share the gateway account with consumptions.
+    ...(options.anchorIntervalSeconds === undefined
+      ? {}
+      : {
+          anchor: {
+            enabled: true,
+            contract: stack.anchor.toLowerCase() as `0x${string}`,
+            deployBlock: stack.anchorDeployBlock.toString(),
+            intervalSeconds: String(options.anchorIntervalSeconds),
+          },
+        }),
     http: {
       bodyLimitBytes: "65536",
       maxHeaderBytes: "16384",

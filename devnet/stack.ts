@@ -1,5 +1,5 @@
 /**
- * The development stack: a Hardhat node on 127.0.0.1, SwarmMarket deployed, the development OIDC issuer, a
+ * The development stack: a Hardhat node on 127.0.0.1, SwarmMarket and EvidenceAnchor deployed, the development OIDC issuer, a
  * policy capsule and a published offer. Used by the demo, the benchmarks and the end-to-end tests; explicit
  * development configuration, never a fallback of any production path.
  */
@@ -20,6 +20,7 @@ import {
 } from "viem";
 import { type HDAccount, mnemonicToAccount } from "viem/accounts";
 
+import { evidenceAnchorAbi } from "../client/src/protocol/abi/evidenceAnchor";
 import { swarmMarketAbi } from "../client/src/protocol/abi/swarmMarket";
 import { type StepPermit, marketDomain, stepPermitTypes } from "../client/src/protocol/eip712";
 import { buildPolicyCapsule, expectedAudience } from "../client/src/protocol/policy";
@@ -51,6 +52,9 @@ export interface DevStack {
   publicClient: PublicClient;
   market: Address;
   deployBlock: bigint;
+  /** EvidenceAnchor, deployed after the market (whose address stays the deployer's first). */
+  anchor: Address;
+  anchorDeployBlock: bigint;
   offerId: bigint;
   gateway: Address;
   policy: { bytes: Uint8Array; policyHash: Hex; base64url: string };
@@ -154,6 +158,16 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         ],
       }),
     });
+    const anchorArtifact = JSON.parse(
+      readFileSync(path.join(__dirname, "..", "artifacts/contracts/EvidenceAnchor.sol/EvidenceAnchor.json"), "utf8"),
+    ) as { bytecode: Hex };
+    const anchorDeployed = await publicClient.waitForTransactionReceipt({
+      hash: await wallet("deployer").deployContract({
+        abi: evidenceAnchorAbi,
+        bytecode: anchorArtifact.bytecode,
+        args: [],
+      }),
+    });
     const buyer = wallet("buyer");
     return {
       node,
@@ -162,6 +176,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       publicClient,
       market,
       deployBlock: deployed.blockNumber,
+      anchor: getAddress(anchorDeployed.contractAddress!),
+      anchorDeployBlock: anchorDeployed.blockNumber,
       offerId: 1n,
       gateway,
       policy: {

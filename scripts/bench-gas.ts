@@ -7,7 +7,7 @@
  */
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { type Hex, parseEther, zeroAddress } from "viem";
+import { type Hex, keccak256, parseEther, toHex, zeroAddress, zeroHash } from "viem";
 
 import type { StepPermit } from "../client/src/protocol/eip712";
 
@@ -38,6 +38,7 @@ const BUDGETS: Record<string, bigint | undefined> = {
   reclaim: undefined,
   withdraw: 50_000n,
   withdrawErc20: undefined,
+  anchor: 60_000n,
 };
 
 async function gasOf(fx: MarketFixture, hash: Promise<Hex>): Promise<bigint> {
@@ -118,6 +119,15 @@ async function main() {
   gas.withdraw = await gasOf(fx, fx.market.write.withdraw([zeroAddress], { account: fx.seller.account! }));
   await fx.market.write.cancel([erc20Entitlement], { account: buyer });
   gas.withdrawErc20 = await gasOf(fx, fx.market.write.withdraw([fx.token.address], { account: buyer }));
+
+  // anchor in steady state: epoch 2 of an issuer (epoch 1 pays for the issuer's first head slot).
+  const anchor = await hre.viem.deployContract("EvidenceAnchor");
+  const root1 = keccak256(toHex("bench-root-1"));
+  await anchor.write.anchor([1n, zeroHash, root1, 100n], { account: gateway });
+  gas.anchor = await gasOf(
+    fx,
+    anchor.write.anchor([2n, root1, keccak256(toHex("bench-root-2")), 200n], { account: gateway }),
+  );
 
   printTable(gas);
   if (json) console.log(JSON.stringify(Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)]))));

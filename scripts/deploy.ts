@@ -1,5 +1,5 @@
 /**
- * Deploys SwarmMarket and writes deployments/<network>.json.
+ * Deploys SwarmMarket and EvidenceAnchor and writes deployments/<network>.json.
  *
  *   npm run deploy -- --network localhost
  *   BASE_SEPOLIA_RPC_URL=… DEPLOYER_PRIVATE_KEY=… SWARM_OWNER=0x… npm run deploy -- --network baseSepolia
@@ -12,6 +12,7 @@ import hre from "hardhat";
 
 import {
   DeployConfigError,
+  deployEvidenceAnchor,
   deployOptionsFromEnv,
   deploySwarmMarket,
   requireNetworkEnv,
@@ -30,10 +31,13 @@ async function main() {
   }
   const options = deployOptionsFromEnv(process.env, network, deployer.account.address);
   const record = await deploySwarmMarket(hre, options);
+  const anchor = await deployEvidenceAnchor(hre);
+  record.contracts.EvidenceAnchor = anchor;
   const file = await writeDeployment(process.env.SWARM_DEPLOYMENTS_DIR ?? "deployments", record);
   const m = record.contracts.SwarmMarket;
   console.log(`SwarmMarket ${m.address} on ${network} (chain ${record.chainId}), block ${m.deployBlock}`);
-  console.log(`owner ${m.owner}; tokens [${m.tokens.join(", ")}]; written to ${file}`);
+  console.log(`owner ${m.owner}; tokens [${m.tokens.join(", ")}]`);
+  console.log(`EvidenceAnchor ${anchor.address}, block ${anchor.deployBlock}; written to ${file}`);
 }
 
 main().catch((err: unknown) => {

@@ -67,8 +67,7 @@ export type TimestampAuthority = (body: unknown) => Promise<Buffer<ArrayBuffer>>
  * Certificates are embedded only when the request asks (GitHub's embeds none).
  */
 export function createTimestampAuthority(signer: IssuedCertificate, chain: Buffer[], clock: Clock): TimestampAuthority {
-  const signerDer = Buffer.from(signer.certificate.rawData);
-  const signerCertificate = pkijs.Certificate.fromBER(signerDer);
+  const issue = createTimestampIssuer(signer, chain, clock);
   return async (body) => {
     const parsed = timestampRequest.safeParse(body);
     const hash = parsed.success ? HASHES[parsed.data.hashAlgorithm] : undefined;
@@ -76,19 +75,50 @@ export function createTimestampAuthority(signer: IssuedCertificate, chain: Buffe
     if (!parsed.success || imprint.length !== hash!.length) {
       throw new SigstoreRefusal(400, TSA_CODES.REQUEST_MALFORMED, "expected {artifactHash, hashAlgorithm}");
     }
+    return issue({
+      hashOid: hash!.oid,
+      imprint,
+      certificates: parsed.data.certificates === true,
+      ...(parsed.data.nonce === undefined ? {} : { nonce: new asn1js.Integer({ value: parsed.data.nonce }) }),
+    });
+  };
+}
+
+/** A request the TSA grants, however it arrived (Sigstore's JSON API or an RFC 3161 TimeStampReq). */
+export interface TimestampIssueRequest {
+  /** The imprint's hash algorithm OID (sha256, sha384 or sha512) and the digest under it. */
+  hashOid: string;
+  imprint: Buffer;
+  nonce?: asn1js.Integer;
+  /** Embed the certificate chain (RFC 3161 certReq). */
+  certificates: boolean;
+}
+
+/** The TSA's signing core: a granted TimeStampResp (DER) for a request already checked by its front end. */
+export function createTimestampIssuer(
+  signer: IssuedCertificate,
+  chain: Buffer[],
+  clock: Clock,
+): (request: TimestampIssueRequest) => Promise<Buffer<ArrayBuffer>> {
+  const signerDer = Buffer.from(signer.certificate.rawData);
+  const signerCertificate = pkijs.Certificate.fromBER(signerDer);
+  return async (request) => {
     const genTime = new Date(Math.floor(clock().getTime() / 1000) * 1000);
     const tstInfo = new pkijs.TSTInfo({
       version: 1,
       policy: TSA_POLICY_OID,
       messageImprint: new pkijs.MessageImprint({
-        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: hash!.oid, algorithmParams: new asn1js.Null() }),
-        hashedMessage: new asn1js.OctetString({ valueHex: imprint }),
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({
+          algorithmId: request.hashOid,
+          algorithmParams: new asn1js.Null(),
+        }),
+        hashedMessage: new asn1js.OctetString({ valueHex: request.imprint }),
       }),
       serialNumber: new asn1js.Integer({ valueHex: Buffer.concat([Buffer.from([0x01]), randomBytes(19)]) }),
       genTime,
       accuracy: new pkijs.Accuracy({ seconds: 1 }),
       tsa: new pkijs.GeneralName({ type: 4, value: signerCertificate.subject }),
-      ...(parsed.data.nonce === undefined ? {} : { nonce: new asn1js.Integer({ value: parsed.data.nonce }) }),
+      ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
     });
     const tstDer = Buffer.from(tstInfo.toSchema().toBER());
     const attribute = (type: string, value: asn1js.AsnType) => new pkijs.Attribute({ type, values: [value] });
@@ -116,9 +146,7 @@ export function createTimestampAuthority(signer: IssuedCertificate, chain: Buffe
           }),
         }),
       ],
-      ...(parsed.data.certificates === true
-        ? { certificates: chain.map((c) => pkijs.Certificate.fromBER(new Uint8Array(c))) }
-        : {}),
+      ...(request.certificates ? { certificates: chain.map((c) => pkijs.Certificate.fromBER(new Uint8Array(c))) } : {}),
     });
     // Assigned after construction: given to the constructor, pkijs would make the OCTET STRING constructed.
     signedData.encapContentInfo.eContent = new asn1js.OctetString({ valueHex: tstDer });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { type Address, type Hex, getAddress, hexToBytes, isAddress, isHex } from "viem";
 import { z } from "zod";
 
+import { type MlDsaKeyPair, parseMlDsaSeed } from "../../client/src/protocol/hybrid";
 import type { MasterSecret } from "./caps/secrets";
 
 /** Thrown for a configuration the gateway must not start with. Messages name the setting, never its value. */
@@ -40,11 +41,33 @@ export const gatewayConfigSchema = z
     oidc: z.object({ issuer: z.url(), jwksUrl: z.url(), leewaySeconds: decimal }).strict(),
     ledgerPath: z.string().min(1),
     policyFiles: z.array(z.string().min(1)).max(1000),
-    keys: z.object({ gateway: secretSource, receipt: secretSource, netCap: secretSource }).strict(),
+    keys: z
+      .object({
+        gateway: secretSource,
+        receipt: secretSource,
+        netCap: secretSource,
+        /** Ed25519 PKCS#8 PEM that signs checkpoints; absent = the receipt key signs them. */
+        checkpoint: secretSource.optional(),
+        /** Optional ML-DSA-65 receipt key (a 32-byte seed as 0x hex): receipts then carry hybrid signatures. */
+        receiptMlDsa: secretSource.optional(),
+      })
+      .strict(),
     secrets: z
       .array(z.object({ kv: decimal, startBlock: decimal, source: secretSource }).strict())
       .min(1)
       .max(64),
+    /** Anchoring the ledger's Merkle root in EvidenceAnchor; absent or `enabled: false` = off. */
+    anchor: z
+      .object({
+        enabled: z.boolean(),
+        contract: z.string().refine((a) => isAddress(a), "an address"),
+        deployBlock: decimal,
+        intervalSeconds: decimal.refine((v) => Number(v) >= 1 && Number(v) <= 7 * 86400, "1 s to 7 days"),
+        /** Another RPC endpoint for anchoring only; default `chain.rpcUrl`. */
+        rpcUrl: z.url().optional(),
+      })
+      .strict()
+      .optional(),
     http: z
       .object({
         bodyLimitBytes: decimal,
@@ -71,9 +94,23 @@ export interface LoadedConfig {
   chainId: number;
   gatewayPrivateKey: Hex;
   receiptKey: { privateKey: KeyObject; publicKey: KeyObject };
+  /** The ML-DSA-65 receipt key when `keys.receiptMlDsa` is set (hybrid receipts); undefined otherwise. */
+  receiptMlDsaKey: MlDsaKeyPair | undefined;
+  /** The checkpoint signing key when `keys.checkpoint` is set. */
+  checkpointKey: KeyObject | undefined;
   netCapKey: KeyObject;
   secrets: MasterSecret[];
   policies: Uint8Array[];
+  /** Anchoring settings when `anchor.enabled`; undefined when anchoring is off. */
+  anchor: LoadedAnchor | undefined;
+}
+
+/** Anchoring, loaded: the contract, its deploy block, the schedule and the RPC endpoint to send through. */
+export interface LoadedAnchor {
+  contract: Address;
+  deployBlock: bigint;
+  intervalMs: number;
+  rpcUrl: string;
 }
 
 /**
@@ -109,7 +146,15 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     chainId: Number(config.chain.chainId),
     gatewayPrivateKey: gatewayPrivateKey as Hex,
     receiptKey: { privateKey: receiptPrivate, publicKey: createPublicKey(receiptPrivate) },
+    receiptMlDsaKey:
+      config.keys.receiptMlDsa === undefined
+        ? undefined
+        : mlDsaSeed(read(config.keys.receiptMlDsa, "keys.receiptMlDsa"), "keys.receiptMlDsa"),
     netCapKey: ed25519(read(config.keys.netCap, "keys.netCap"), "keys.netCap"),
+    checkpointKey:
+      config.keys.checkpoint === undefined
+        ? undefined
+        : ed25519(read(config.keys.checkpoint, "keys.checkpoint"), "keys.checkpoint"),
     secrets: config.secrets.map((s, i) => {
       const hex = read(s.source, `secrets[${i}]`).trim();
       if (!isHex(hex) || hex.length < 66)
@@ -117,6 +162,15 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       return { kv: Number(s.kv), startBlock: BigInt(s.startBlock), secret: hexToBytes(hex) };
     }),
     policies: config.policyFiles.map((p) => new Uint8Array(readFileSync(path.resolve(base, p)))),
+    anchor:
+      config.anchor?.enabled === true
+        ? {
+            contract: getAddress(config.anchor.contract),
+            deployBlock: BigInt(config.anchor.deployBlock),
+            intervalMs: Number(config.anchor.intervalSeconds) * 1000,
+            rpcUrl: config.anchor.rpcUrl ?? config.chain.rpcUrl,
+          }
+        : undefined,
   };
 }
 
@@ -135,6 +189,14 @@ function readSecret(
     return readFileSync(path.resolve(base, source.file), "utf8");
   } catch {
     throw new ConfigError("SECRET_MISSING", `${what}: cannot read ${source.file}`);
+  }
+}
+
+function mlDsaSeed(text: string, what: string): MlDsaKeyPair {
+  try {
+    return parseMlDsaSeed(text);
+  } catch {
+    throw new ConfigError("KEY_INVALID", `${what} must be an ML-DSA-65 seed: 32 bytes as 0x hex`);
   }
 }
 

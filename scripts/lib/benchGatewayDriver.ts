@@ -43,6 +43,8 @@ async function drive(start: DriverStart): Promise<DriverResult> {
   let completed = 0;
   let released = 0;
   let redeliveries = 0;
+  /** Consume transactions seen in answers: releases per transaction is the batch size the gateway achieved. */
+  const transactions = new Set<string>();
   let samplesDecrypted = 0;
   let warmAt = Number.NaN;
   let endAt = Number.NaN;
@@ -82,8 +84,9 @@ async function drive(start: DriverStart): Promise<DriverResult> {
       // A runner whose step was refused cannot go on: its next permit would be out of order.
       if (failure !== undefined) return failures.add(failure.code, failure.message);
       released++;
-      const body = result.answer.body as { jwe: string; redelivery: boolean };
+      const body = result.answer.body as { jwe: string; redelivery: boolean; txHash: string };
       if (body.redelivery) redeliveries++;
+      transactions.add(body.txHash);
       if (item.expect === undefined) continue;
       try {
         await verifySample(body.jwe, key, item.expect);
@@ -106,6 +109,7 @@ async function drive(start: DriverStart): Promise<DriverResult> {
     completed,
     released,
     redeliveries,
+    consumeTransactions: transactions.size,
     failures: failures.counts,
     failureMessages: [...failures.messages],
     retries: retries.counts,

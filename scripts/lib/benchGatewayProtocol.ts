@@ -51,6 +51,8 @@ export interface DriverResult {
   released: number;
   /** Releases answered as re-deliveries (after a 503 whose consume had reached the chain). */
   redeliveries: number;
+  /** Distinct consume transactions the releases came from (released / this = mean batch size). */
+  consumeTransactions: number;
   /** Failed requests by error code (or HTTP status / client error); every one fails the bench. */
   failures: Record<string, number>;
   /** The first few distinct failure messages, for diagnosis. */

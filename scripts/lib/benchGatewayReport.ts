@@ -54,6 +54,8 @@ export function reportJson(r: BenchReport) {
     failureMessages: d.failureMessages,
     retries: d.retries,
     redeliveries: d.redeliveries,
+    consumeTransactions: d.consumeTransactions,
+    meanBatchSize: d.consumeTransactions === 0 ? null : round(d.released / d.consumeTransactions, 1),
     samplesDecrypted: d.samplesDecrypted,
     windowSeconds: d.windowMs === null ? null : round(d.windowMs / 1000),
     e2eP50Ms: d.e2eP50Ms === null ? null : round(d.e2eP50Ms),
@@ -136,6 +138,7 @@ export function printReport(r: BenchReport): void {
             .join(", ")
     }`,
     `    gateway / node CPU per release                ${j.gatewayCpuMsPerRelease} ms / ${j.nodeCpuMsPerRelease} ms`,
+    `    consume transactions / mean batch             ${j.consumeTransactions} / ${j.meanBatchSize} releases`,
     "",
     "  gateway's own time per release (in-process, chain reader and consumer stubbed: test doubles; sequential)",
     `    p50 / p99                                     ${j.overheadP50Ms} ms / ${j.overheadP99Ms} ms   target p99 ≤ ${TARGETS.overheadP99Ms}: ${verdict(j.overheadP99Ms <= TARGETS.overheadP99Ms)}`,

@@ -80,7 +80,17 @@ export interface DeploymentRecord {
       tokens: Address[];
       termBounds: Record<keyof TermBounds, string>;
     };
+    /** The transparency-root anchor (absent in records written before it existed). */
+    EvidenceAnchor?: AnchorDeployment;
   };
+}
+
+/** Where EvidenceAnchor was deployed: it has no constructor arguments, no owner and no configuration. */
+export interface AnchorDeployment {
+  address: Address;
+  deployBlock: string;
+  transactionHash: Hash;
+  abiDigest: `0x${string}`;
 }
 
 /** Thrown for a deploy configuration that must not be used. */
@@ -191,6 +201,23 @@ export async function deploySwarmMarket(
         termBounds: bounds as Record<keyof TermBounds, string>,
       },
     },
+  };
+}
+
+/** Deploys EvidenceAnchor and waits for the receipt. */
+export async function deployEvidenceAnchor(hre: HardhatRuntimeEnvironment): Promise<AnchorDeployment> {
+  const publicClient = await hre.viem.getPublicClient();
+  const { contract, deploymentTransaction } = await hre.viem.sendDeploymentTransaction("EvidenceAnchor", []);
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: deploymentTransaction.hash });
+  if (receipt.status !== "success") {
+    throw new Error(`deployment transaction ${receipt.transactionHash} reverted`);
+  }
+  const artifact = await hre.artifacts.readArtifact("EvidenceAnchor");
+  return {
+    address: lower(contract.address),
+    deployBlock: receipt.blockNumber.toString(),
+    transactionHash: receipt.transactionHash,
+    abiDigest: abiDigest(artifact.abi as Abi),
   };
 }
 

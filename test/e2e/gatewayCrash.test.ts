@@ -21,6 +21,23 @@ import {
   verifiedReceipts,
 } from "./support/crashRunner";
 
+/** A mined transaction's receipt, as a node answers eth_getTransactionReceipt. */
+interface MinedReceipt {
+  blockNumber: Hex;
+  transactionHash: Hex;
+}
+
+/** The first mined receipt in a JSON-RPC answer (one object or a batch array), if any. */
+function receiptIn(answer: unknown): MinedReceipt | undefined {
+  for (const item of Array.isArray(answer) ? answer : [answer]) {
+    const result = (item as { result?: unknown } | null)?.result as Partial<MinedReceipt> | null | undefined;
+    if (typeof result?.blockNumber === "string" && typeof result.transactionHash === "string") {
+      return { blockNumber: result.blockNumber, transactionHash: result.transactionHash };
+    }
+  }
+  return undefined;
+}
+
 /** The working directory `startGatewayProcess` runs the gateway in. */
 const GATEWAY_CWD = path.resolve(__dirname, "../..");
 
@@ -135,7 +152,8 @@ describe("e2e: a gateway process killed between consuming a permit and answering
     unhook.push(
       proxy.onResponse(async (rpc, answer) => {
         if (consumeTx !== undefined || !rpc.methods.includes("eth_sendRawTransaction")) return;
-        consumeTx = (answer as { result: Hex }).result;
+        const answers: unknown[] = Array.isArray(answer) ? answer : [answer];
+        consumeTx = (answers[rpc.methods.indexOf("eth_sendRawTransaction")] as { result: Hex }).result;
         await gw.stop("SIGKILL");
       }),
     );
@@ -148,20 +166,22 @@ describe("e2e: a gateway process killed between consuming a permit and answering
     const runner = await crashRunner(stack, await stack.buy(1));
     const sends = countSends();
     const gw = await start();
-    let mined: { blockNumber: Hex; transactionHash: Hex } | undefined;
+    let mined: MinedReceipt | undefined;
     let killed = false;
     unhook.push(
       proxy.onResponse((rpc, answer) => {
-        const receipt = (answer as { result?: typeof mined | null } | undefined)?.result;
-        if (rpc.methods.includes("eth_getTransactionReceipt") && receipt) mined = receipt;
+        if (mined === undefined && rpc.methods.includes("eth_getTransactionReceipt")) mined = receiptIn(answer);
       }),
-      // The moment: the gateway holds the receipt and asks for its block (for consumedAt): killed before
-      // it derives, encrypts, writes the `released` receipt or answers.
+      // The moment, by what the gateway asks, never by time: the first request (single or in a JSON-RPC batch)
+      // for the receipt's block, which the gateway reads for consumedAt only once it holds the receipt. It is
+      // killed there, before it derives, encrypts, writes the `released` receipt or answers.
       proxy.onRequest(async (rpc: RpcRequest) => {
-        const call = rpc.calls[0];
-        const forReceiptBlock =
-          call?.method === "eth_getBlockByNumber" && (call.params as unknown[])[0] === mined?.blockNumber;
-        if (killed || mined === undefined || !forReceiptBlock) return;
+        if (killed || mined === undefined) return;
+        const blockNumber = mined.blockNumber;
+        const forReceiptBlock = rpc.calls.some(
+          (c) => c.method === "eth_getBlockByNumber" && Array.isArray(c.params) && c.params[0] === blockNumber,
+        );
+        if (!forReceiptBlock) return;
         killed = true;
         await gw.stop("SIGKILL");
       }),

@@ -113,6 +113,23 @@ describe("scripts/deploy", function () {
       expect(await market.read.isAllowedToken!(["0x00000000000000000000000000000000000000bb"])).to.equal(false);
     });
 
+    it("deploys EvidenceAnchor beside the market and records its address, block and ABI digest", async () => {
+      const record = JSON.parse(await readFile(path.join(dir, "localhost.json"), "utf8")) as DeploymentRecord;
+      const a = record.contracts.EvidenceAnchor;
+      expect(a, "EvidenceAnchor missing from the deployment record").to.not.equal(undefined);
+      expect(a!.address).to.match(/^0x[0-9a-f]{40}$/);
+      expect(a!.address).to.not.equal(record.contracts.SwarmMarket.address);
+      const artifact = await hre.artifacts.readArtifact("EvidenceAnchor");
+      expect(a!.abiDigest).to.equal(abiDigest(artifact.abi));
+
+      const client = createPublicClient({ transport: http(node.url) });
+      const receipt = await client.getTransactionReceipt({ hash: a!.transactionHash });
+      expect(receipt.blockNumber.toString()).to.equal(a!.deployBlock);
+      expect(receipt.contractAddress).to.equal(a!.address);
+      const anchor = getContract({ address: a!.address, abi: artifact.abi as Abi, client });
+      expect(await anchor.read.head!([DEPLOYER])).to.deep.equal([0n, `0x${"0".repeat(64)}`, 0n]);
+    });
+
     it("refuses baseSepolia without an RPC URL and key, naming what is missing", async () => {
       const run = await runHardhat(["run", "scripts/deploy.ts", "--network", "baseSepolia"], {
         SWARM_DEPLOYMENTS_DIR: dir,

@@ -27,8 +27,11 @@ export interface Consumption {
 
 /** Consumes permits on-chain for the gateway's one sender address. */
 export interface PermitConsumer {
-  /** Resolves once the permit is consumed with the configured confirmations; rejects with a GatewayError. */
-  consume(permit: StepPermit, signature: Hex): Promise<Consumption>;
+  /**
+   * Resolves once the permit is consumed with the configured confirmations; rejects with a GatewayError. `digest`
+   * is the permit's EIP-712 digest when the caller has it already (it is computed here otherwise).
+   */
+  consume(permit: StepPermit, signature: Hex, digest?: Hex): Promise<Consumption>;
   /** Waits for every batch in flight. */
   drain(): Promise<void>;
 }
@@ -49,6 +52,7 @@ export interface PermitConsumerOptions {
 interface Pending {
   permit: StepPermit;
   signature: Hex;
+  digest: Hex;
   resolve(c: Consumption): void;
   reject(e: unknown): void;
 }
@@ -89,9 +93,9 @@ export function createPermitConsumer(options: PermitConsumerOptions): PermitCons
   }
 
   return {
-    consume(permit, signature) {
+    consume(permit, signature, digest) {
       return new Promise<Consumption>((resolve, reject) => {
-        queue.push({ permit, signature, resolve, reject });
+        queue.push({ permit, signature, digest: digest ?? permitDigest(permit, options.domain), resolve, reject });
         schedule();
       });
     },
@@ -143,8 +147,7 @@ async function sendBatch(options: PermitConsumerOptions, batch: Pending[], send:
     const logs = parseEventLogs({ abi: swarmMarketAbi, logs: receipt.logs, strict: true });
     accepted.forEach((item, index) => {
       // Match on the digest, not (entitlement, step): a second permit for the same step in the batch is skipped.
-      const digest = permitDigest(item.permit, options.domain);
-      const consumed = logs.find((l) => l.eventName === "StepConsumed" && l.args.permitDigest === digest);
+      const consumed = logs.find((l) => l.eventName === "StepConsumed" && l.args.permitDigest === item.digest);
       if (consumed?.eventName === "StepConsumed") {
         item.resolve({
           permitDigest: consumed.args.permitDigest,

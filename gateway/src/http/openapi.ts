@@ -134,7 +134,35 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
       get: v1({
         operationId: "checkpoint",
         summary: "The ledger's latest signed checkpoint (404 NOT_FOUND when the gateway publishes none).",
-        ok: { "200": answer("The checkpoint.", "CheckpointAnswer"), "404": response("NotFound") },
+        ok: {
+          "200": {
+            description: "The checkpoint: a C2SP signed note as text/plain (origin, size, base64 root, signature).",
+            content: { "text/plain": { schema: { type: "string" } }, ...json("CheckpointAnswer") },
+          },
+          "404": response("NotFound"),
+        },
+      }),
+    },
+    "/v1/proofs/inclusion": {
+      get: v1({
+        operationId: "inclusionProof",
+        summary: "RFC 9162 inclusion proof of receipt seq (the leaf index) in the tree of treeSize receipts.",
+        parameters: [
+          decimalParam("seq", "query", "The receipt's seq (uint64), below treeSize."),
+          decimalParam("treeSize", "query", "The tree size (uint64), at most the latest checkpoint's."),
+        ],
+        ok: { "200": answer("The audit path.", "InclusionProofAnswer"), "404": response("NotFound") },
+      }),
+    },
+    "/v1/proofs/consistency": {
+      get: v1({
+        operationId: "consistencyProof",
+        summary: "RFC 9162 consistency proof from the tree of `from` receipts to the tree of `to` (1 ≤ from ≤ to).",
+        parameters: [
+          decimalParam("from", "query", "The older tree size (uint64), at least 1."),
+          decimalParam("to", "query", "The newer tree size (uint64), at most the latest checkpoint's."),
+        ],
+        ok: { "200": answer("The consistency proof.", "ConsistencyProofAnswer"), "404": response("NotFound") },
       }),
     },
     "/.well-known/swarm-gateway.json": {

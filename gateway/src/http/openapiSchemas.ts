@@ -130,6 +130,24 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     "Receipts from..to, in order.",
   ),
   CheckpointAnswer: obj({ checkpoint: { description: "The ledger's latest signed checkpoint." } }, "A checkpoint."),
+  Base64Hash: str("^[A-Za-z0-9+/]{43}=$", "A 32-byte SHA-256 hash, standard base64 (as in checkpoints)."),
+  InclusionProofAnswer: obj(
+    {
+      seq: ref("Decimal"),
+      treeSize: ref("Decimal"),
+      leafHash: ref("Base64Hash"),
+      proof: { type: "array", items: ref("Base64Hash"), description: "Audit path, lowest level first." },
+    },
+    "An inclusion proof; leafHash = SHA-256(0x00 || receipt line) is informative (recompute it).",
+  ),
+  ConsistencyProofAnswer: obj(
+    {
+      from: ref("Decimal"),
+      to: ref("Decimal"),
+      proof: { type: "array", items: ref("Base64Hash"), description: "RFC 9162 consistency proof." },
+    },
+    "A consistency proof between two tree sizes.",
+  ),
   Readiness: obj(
     {
       ready: { type: "boolean" },

@@ -33,6 +33,21 @@ export interface CapsAnswer {
   redelivery: boolean;
 }
 
+/** An inclusion proof: decimal sizes, base64 hashes (the checkpoint's encoding). */
+export interface InclusionProofView {
+  seq: string;
+  treeSize: string;
+  leafHash: string;
+  proof: string[];
+}
+
+/** A consistency proof between two tree sizes, base64 hashes. */
+export interface ConsistencyProofView {
+  from: string;
+  to: string;
+  proof: string[];
+}
+
 /** Readiness of each dependency: the chain, the JWKS, the ledger. */
 export interface Readiness {
   ready: boolean;
@@ -52,7 +67,12 @@ export interface GatewayServices {
   stateKeys(ctx: RequestContext, body: unknown): Promise<{ jwe: string; receiptSeq: string }>;
   receipt(seq: string): Promise<unknown>;
   receipts(from: string, to: string): Promise<unknown[]>;
+  /** The latest signed checkpoint: a C2SP signed note (served as text/plain), or a structured answer (JSON). */
   checkpoint?(): Promise<unknown>;
+  /** The inclusion proof of receipt `seq` in the tree of `treeSize` receipts (decimal strings, unvalidated range). */
+  inclusionProof?(seq: string, treeSize: string): Promise<InclusionProofView>;
+  /** The consistency proof from the tree of `from` receipts to the tree of `to` receipts. */
+  consistencyProof?(from: string, to: string): Promise<ConsistencyProofView>;
   wellKnown(): Promise<unknown>;
   ready(): Promise<Readiness>;
 }

@@ -84,7 +84,38 @@ export function v1Routes(services: GatewayServices): RouteDef[] {
       body: false,
       handle: async () => {
         if (services.checkpoint === undefined) throw httpError("NOT_FOUND", "this gateway publishes no checkpoint");
-        return { status: 200, body: { checkpoint: await services.checkpoint() } };
+        const checkpoint = await services.checkpoint();
+        // A signed note goes out byte for byte as C2SP text, the form witnesses and tlog tools read.
+        if (typeof checkpoint === "string") {
+          return { status: 200, text: checkpoint, contentType: "text/plain; charset=utf-8" };
+        }
+        return { status: 200, body: { checkpoint } };
+      },
+    },
+    {
+      method: "get",
+      path: "/v1/proofs/inclusion",
+      body: false,
+      handle: async ({ query }) => {
+        if (services.inclusionProof === undefined) throw httpError("NOT_FOUND", "this gateway publishes no proofs");
+        const { seq, treeSize } = decimalQuery(query, ["seq", "treeSize"], 64);
+        const answer = await services.inclusionProof(seq, treeSize);
+        return {
+          status: 200,
+          body: { seq: answer.seq, treeSize: answer.treeSize, leafHash: answer.leafHash, proof: [...answer.proof] },
+        };
+      },
+    },
+    {
+      method: "get",
+      path: "/v1/proofs/consistency",
+      body: false,
+      handle: async ({ query }) => {
+        if (services.consistencyProof === undefined) throw httpError("NOT_FOUND", "this gateway publishes no proofs");
+        const { from, to } = decimalQuery(query, ["from", "to"], 64);
+        if (BigInt(from) > BigInt(to)) throw httpError("QUERY_INVALID", `expected from ≤ to, got ${from} > ${to}`);
+        const answer = await services.consistencyProof(from, to);
+        return { status: 200, body: { from: answer.from, to: answer.to, proof: [...answer.proof] } };
       },
     },
   ];

@@ -1,3 +1,4 @@
+import { ProtocolError } from "../../../client/src/protocol/errors";
 import { GatewayError } from "../errors";
 
 /**
@@ -53,4 +54,24 @@ export type ReceiptErrorCode = keyof typeof RECEIPT_ERROR_STATUS;
 /** A `GatewayError` with one of the receipts layer's codes and the status that code maps to. */
 export function receiptError(code: ReceiptErrorCode, message: string, cause?: unknown): GatewayError {
   return new GatewayError(code, RECEIPT_ERROR_STATUS[code], message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * The receipt verification shared with the SDK (`client/src/protocol/receipts`) throws ProtocolErrors with these same
+ * codes: this turns one into the GatewayError (and HTTP status) its code maps to; anything else passes unchanged.
+ */
+export function asReceiptError(err: unknown): unknown {
+  if (!(err instanceof ProtocolError) || !Object.hasOwn(RECEIPT_ERROR_STATUS, err.code)) return err;
+  return receiptError(err.code as ReceiptErrorCode, err.message, err.cause);
+}
+
+/** Wraps a shared receipt function so that it throws the gateway's GatewayErrors. */
+export function withReceiptErrors<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      throw asReceiptError(err);
+    }
+  };
 }

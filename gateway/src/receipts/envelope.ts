@@ -1,46 +1,35 @@
 import { sign } from "node:crypto";
+import { addMlDsaSignature, type MlDsaKeyPair } from "../../../client/src/protocol/hybrid";
 import { canonicalJson } from "../../../client/src/protocol/jcs";
 import { receiptError } from "./codes";
 import { type ReceiptSigner, receiptKeyId } from "./keyid";
 import { pae } from "./pae";
-import { MAX_LINE_BYTES, RECEIPT_PAYLOAD_TYPE, type Hex, type Receipt } from "./receipt";
+import type { ReceiptEnvelope } from "../../../client/src/protocol/receipts/envelope";
+import { MAX_LINE_BYTES, RECEIPT_PAYLOAD_TYPE, type Receipt } from "./receipt";
 import { verifyReceiptSchema } from "./verifyReceipt";
 
-/** One DSSE signature: keyid is the signer's receiptKid, sig the standard padded base64 of the Ed25519 signature. */
-export interface ReceiptSignature {
-  readonly keyid: Hex;
-  readonly sig: string;
-}
+export { decodeStrictBase64 } from "../../../client/src/protocol/receipts/base64";
+export type { ReceiptEnvelope, ReceiptSignature } from "../../../client/src/protocol/receipts/envelope";
 
-/** A DSSE envelope holding one receipt. */
-export interface ReceiptEnvelope {
-  /** Standard base64 (RFC 4648 §4, with padding) of the receipt's JCS bytes. */
-  readonly payload: string;
-  readonly payloadType: string;
-  readonly signatures: readonly [ReceiptSignature];
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A receipt signer, optionally hybrid: with `mlDsa`, every envelope also carries an ML-DSA-65 signature. */
+export type HybridReceiptSigner = ReceiptSigner & { readonly mlDsa?: MlDsaKeyPair };
 
 /**
- * The bytes of standard padded base64 `text`, or undefined if it is anything else (URL-safe alphabet, missing
- * padding, whitespace, non-zero pad bits): one receipt has exactly one encoding, because its line is hashed.
+ * Signs `receipt` (checked against the schema first) into a DSSE envelope: Ed25519 over PAE(payloadType, JCS bytes),
+ * then, for a hybrid signer, ML-DSA-65 over the same PAE as a second signature.
  */
-export function decodeStrictBase64(text: string): Buffer | undefined {
-  if (!BASE64.test(text)) return undefined;
-  const bytes = Buffer.from(text, "base64");
-  return bytes.toString("base64") === text ? bytes : undefined;
-}
-
-/** Signs `receipt` (checked against the schema first) into a DSSE envelope: Ed25519 over PAE(payloadType, JCS bytes). */
-export function signReceipt(receipt: Receipt, signer: ReceiptSigner): ReceiptEnvelope {
+export function signReceipt(receipt: Receipt, signer: HybridReceiptSigner): ReceiptEnvelope {
   const body = Buffer.from(canonicalJson(verifyReceiptSchema(receipt)), "utf8");
   const sig = sign(null, pae(RECEIPT_PAYLOAD_TYPE, body), signer.privateKey);
-  return {
+  const envelope: ReceiptEnvelope = {
     payload: body.toString("base64"),
     payloadType: RECEIPT_PAYLOAD_TYPE,
     signatures: [{ keyid: receiptKeyId(signer.publicKey), sig: sig.toString("base64") }],
   };
+  if (signer.mlDsa === undefined) return envelope;
+  // ReceiptEnvelope's type still names one signature; a hybrid envelope carries [Ed25519, ML-DSA-65] (see
+  // client/src/protocol/hybrid), and signatures[0] stays the Ed25519 one every existing check reads.
+  return addMlDsaSignature(envelope, signer.mlDsa) as unknown as ReceiptEnvelope;
 }
 
 /** A ledger line: the JCS bytes of the envelope, without the newline (the Merkle leaf). Throws RECEIPT_TOO_LARGE. */

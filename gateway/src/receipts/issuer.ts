@@ -1,7 +1,6 @@
-import { receiptError } from "./codes";
+import { verifyIssuer as sharedVerifyIssuer } from "../../../client/src/protocol/receipts/issuer";
+import { receiptError, withReceiptErrors } from "./codes";
 
-// CAIP-2 caps a chain reference at 32 characters.
-const ISSUER = /^eip155:[1-9][0-9]{0,31}:0x[0-9a-f]{40}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** The CAIP-10 issuer string of a gateway: `eip155:<chainId>:<address lowercase>`. */
@@ -13,9 +12,4 @@ export function receiptIssuer(chainId: bigint, gateway: string): string {
 }
 
 /** Throws RECEIPT_SCHEMA_INVALID unless `issuer` is `eip155:<decimal chainId>:<lowercase address>`. */
-export function verifyIssuer(issuer: unknown): string {
-  if (typeof issuer !== "string" || !ISSUER.test(issuer)) {
-    throw receiptError("RECEIPT_SCHEMA_INVALID", "expected issuer eip155:<chainId>:<lowercase gateway address>");
-  }
-  return issuer;
-}
+export const verifyIssuer = withReceiptErrors(sharedVerifyIssuer);

@@ -80,6 +80,7 @@ export class ReceiptLedger {
   private durableEnd: number;
   private durableHash: Hex;
   private closed = false;
+  private readonly durableListeners = new Set<(lines: readonly LedgerLine[]) => void>();
 
   /** Use `openLedger`. */
   constructor(
@@ -103,7 +104,20 @@ export class ReceiptLedger {
       }
       this.durableEnd = offset;
       this.durableHash = lines[lines.length - 1]!.hash;
+      for (const listener of this.durableListeners) {
+        try {
+          listener(lines);
+        } catch {
+          // A listener (the transparency tree) must never fail an append that is already durable.
+        }
+      }
     });
+  }
+
+  /** Calls `listener` with each batch of lines once durable, in seq order, before their appends resolve. */
+  onDurable(listener: (lines: readonly LedgerLine[]) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
   }
 
   /** Signs and appends a receipt; resolves once its line is written and fsynced. Never a key-rotation. */

@@ -10,6 +10,7 @@ import type { JtiStore, JwksSource } from "../oidc";
 import type { ReceiptLedger, RefusalLimiter } from "../receipts";
 import type { PolicyStore } from "./policies";
 import type { SessionStore } from "./sessionStore";
+import type { TransparencyLog } from "../transparency";
 
 /**
  * Everything the gateway's services use, wired once at start (see `createGatewayContext`) and passed in:
@@ -42,4 +43,6 @@ export interface GatewayContext {
   readonly subjectLimiter: TokenBucketLimiter;
   /** The receipt issuer `eip155:<chainId>:<gateway>`. */
   readonly receiptIssuer: string;
+  /** The Merkle tree over the ledger, its signed checkpoints and proofs; absent = none published. */
+  readonly transparency?: TransparencyLog;
 }

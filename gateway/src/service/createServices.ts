@@ -1,6 +1,7 @@
 import { GatewayError } from "../errors";
 import { MAX_RANGE } from "../receipts";
 import type { GatewayServices, Readiness } from "../http/services";
+import type { TransparencyLog } from "../transparency";
 import type { GatewayContext } from "./context";
 import { releaseCaps } from "./releaseCaps";
 import { attachPermit, listSessions, openSession, sessionPermit } from "./sessions";
@@ -13,6 +14,8 @@ const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 export interface ReadinessProbes {
   chain(): Promise<unknown>;
   jwks(): Promise<unknown>;
+  /** Anchoring health, reported as `checks.anchor` but never part of `ready`: anchoring never blocks a release. */
+  anchor?(): Promise<unknown>;
 }
 
 /** The gateway's services over one wired context. */
@@ -37,11 +40,25 @@ export function createServices(
       const start = Math.min(parseSeq(from), end);
       return (await ctx.ledger.range(start, end, MAX_RANGE)).map((l) => l.envelope);
     },
+    ...(ctx.transparency === undefined ? {} : transparencyServices(ctx.transparency)),
     wellKnown: async () => description,
     async ready(): Promise<Readiness> {
       const [chain, jwks] = await Promise.all([probe(probes.chain), probe(probes.jwks)]);
-      return { ready: chain === "ok" && jwks === "ok", checks: { chain, jwks, ledger: "ok" } };
+      const checks: Record<string, "ok" | "down"> = { chain, jwks, ledger: "ok" };
+      if (probes.anchor !== undefined) checks.anchor = await probe(probes.anchor);
+      return { ready: chain === "ok" && jwks === "ok", checks };
     },
+  };
+}
+
+/** The checkpoint and proof routes' services over the transparency log. */
+function transparencyServices(
+  log: TransparencyLog,
+): Pick<GatewayServices, "checkpoint" | "inclusionProof" | "consistencyProof"> {
+  return {
+    checkpoint: () => log.checkpoint(),
+    inclusionProof: (seq, treeSize) => log.inclusion(seq, treeSize),
+    consistencyProof: (from, to) => log.consistency(from, to),
   };
 }
 

@@ -141,7 +141,7 @@ async function consumeNow(
   verifyPermitFields(permit, { gateway: ctx.gateway, now: BigInt(epochSeconds(ctx.clock)) });
   verifyPermitAgainstChain(permit, { entitlement, offer });
   await verifyPermitSignature(digest, signature, entitlement.signer, ctx.publicClient);
-  const c = await ctx.consumer.consume(permit, signature);
+  const c = await ctx.consumer.consume(permit, signature, digest);
   return { transactionHash: c.transactionHash, consumedAt: c.consumedAt, redelivery: false };
 }
 

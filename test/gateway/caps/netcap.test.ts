@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { generateKeyPairSync } from "node:crypto";
-import { decodeProtectedHeader } from "jose";
+import { CompactSign, decodeProtectedHeader } from "jose";
 import type { Address, Hex } from "viem";
 
 import type { Clock } from "../../../client/src/protocol/clock";
@@ -109,6 +109,15 @@ describe("gateway/caps/netcap", () => {
     let code: unknown;
     await verifyNetCap(token, expected).catch((err: { code?: unknown }) => (code = err.code));
     expect(code).to.equal("NETCAP_EXPIRED");
+  });
+
+  it("writes exactly the bytes jose's CompactSign writes for the same header, claims and key", async () => {
+    const jws = await signNetCap(request(), signingKey, at(NOW));
+    const claims = JSON.parse(Buffer.from(jws.split(".")[1]!, "base64url").toString("utf8")) as object;
+    const byJose = await new CompactSign(new TextEncoder().encode(canonicalJson(claims)))
+      .setProtectedHeader({ alg: "EdDSA", typ: "swarm-netcap+jwt", kid: signingKey.kid })
+      .sign(privateKey);
+    expect(jws).to.equal(byJose);
   });
 
   it("refuses a signing key that is not an Ed25519 private key", () => {

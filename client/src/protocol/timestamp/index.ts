@@ -1,0 +1,10 @@
+export { TIMESTAMP_CODES, type TimestampErrorCode } from "./codes";
+export { IMPRINT_HASHES, type ImprintHash } from "./oids";
+export { type ParsedTimestamp, parseTimestamp } from "./parseTimestamp";
+export { type TsaCertificate, type TsaTrust, pemCertificates, tsaCertificate, tsaTrustFromPem } from "./tsaTrust";
+export { verifyGranted, verifyImprint, verifyNonce } from "./verifyImprint";
+export { verifyCmsSignature, verifyEssBinding } from "./verifySignature";
+export { verifyTimeStampingEku, verifyTsaChain, verifyValidAt } from "./verifyTsaChain";
+export { type TimestampExpectation, type VerifiedTimestamp, verifyTimestamp } from "./verifyTimestamp";
+export { buildTimestampRequest, requestTimestamp, type TimestampRequestOptions } from "./requestTimestamp";
+export { verifyTimestampWithPem } from "./verifyWithPem";
