@@ -1,0 +1,178 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { publicKeyPem } from "../../../client/src/bundle/keys";
+import type { CliRuntime } from "../../../client/src/cli/context";
+import { runCli } from "../../../client/src/cli/program";
+import { ed25519PublicJwk } from "../../../client/src/protocol/keys";
+import {
+  encodeBase64,
+  ed25519NoteSigner,
+  inclusionProof,
+  leafHash,
+  rootOf,
+  signCheckpoint,
+} from "../../../client/src/protocol/transparency";
+import {
+  ISSUER,
+  NOW,
+  ORIGIN,
+  bundleFiles,
+  fullInputs,
+  ledgerLines,
+  localTsa,
+  org,
+  receiptKey,
+  writeTemp,
+} from "./support/fullBundle";
+
+async function swarm(
+  argv: string[],
+  cwd: string,
+  fetchImpl?: typeof fetch,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const runtime: CliRuntime = {
+    env: {},
+    cwd,
+    streams: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
+    fetch: fetchImpl ?? (() => Promise.reject(new Error("no network in this test"))),
+    clock: () => NOW,
+    sleep: async () => undefined,
+  };
+  const code = await runCli(argv, runtime);
+  return { code, stdout, stderr };
+}
+
+describe("swarm bundle (CLI)", function () {
+  this.timeout(60_000);
+  let lines: Buffer[];
+  let work: string;
+  before(async () => {
+    lines = await ledgerLines(6);
+    work = await mkdtemp(join(tmpdir(), "swarm-bundle-cli-"));
+    await writeFile(join(work, "org.pem"), publicKeyPem(org.publicKey));
+    await writeFile(join(work, "org-key.pem"), org.privateKey.export({ format: "pem", type: "pkcs8" }));
+  });
+  after(() => rm(work, { recursive: true, force: true }));
+
+  it("exits 0 with a valid JSON report when the issuer is pinned", async () => {
+    const { dir, cleanup } = await writeTemp(await bundleFiles(fullInputs(lines, { timestamp: await localTsa() })));
+    try {
+      const run = await swarm(["bundle", "verify", dir, "--pin-key", "org.pem", "--json"], work);
+      expect(run.code, run.stderr).to.equal(0);
+      const report = JSON.parse(run.stdout) as { status: string; strength: string };
+      expect(report.status).to.equal("valid");
+      expect(report.strength).to.equal("witnessed");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("exits 2 (indeterminate) without a pin, and 1 (invalid) for a tampered bundle", async () => {
+    const files = await bundleFiles(fullInputs(lines));
+    const { dir, cleanup } = await writeTemp(files);
+    try {
+      const unpinned = await swarm(["bundle", "verify", dir, "--json"], work);
+      expect(unpinned.code).to.equal(2);
+      expect((JSON.parse(unpinned.stdout) as { code: string }).code).to.equal("TRUST_ISSUER_UNPINNED");
+      await writeFile(join(dir, "receipts/receipts.ndjson"), Buffer.concat([lines[1]!, Buffer.from("\n")]));
+      const tampered = await swarm(["bundle", "verify", dir, "--pin-key", "org.pem"], work);
+      expect(tampered.code).to.equal(1);
+      expect(tampered.stdout).to.match(/status +invalid \(FAILURE_HASH_MISMATCH\)/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("exits 3 when a pin file cannot be read", async () => {
+    const run = await swarm(["bundle", "verify", work, "--pin-key", "missing.pem", "--json"], work);
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(/^error FILE_UNREADABLE/);
+  });
+
+  function fakeGateway(): typeof fetch {
+    const envelopes = lines.map((l) => JSON.parse(l.toString()) as unknown);
+    const described = {
+      receiptIssuer: ISSUER,
+      keys: { receipt: { kid: "x", jwk: ed25519PublicJwk(receiptKey.publicKey) } },
+      gatewayKeys: { message: { gateway: "0x5fbdb2315678afecb367f032d93f642f64180aa3" }, signature: "0x" },
+    };
+    const leaves = lines.map(leafHash);
+    // Signed with the receipt key: the gateway's default checkpoint key.
+    const note = signCheckpoint(
+      { origin: ORIGIN, treeSize: lines.length, rootHash: rootOf(leaves), extensions: [] },
+      ed25519NoteSigner(ORIGIN, receiptKey.privateKey),
+    );
+    return (async (input: string | URL | Request) => {
+      const url = new URL(String(input));
+      const q = (k: string) => Number(url.searchParams.get(k));
+      if (url.pathname === "/.well-known/swarm-gateway.json") return Response.json(described);
+      if (url.pathname === "/v1/checkpoint") return new Response(note, { headers: { "content-type": "text/plain" } });
+      if (url.pathname === "/v1/proofs/inclusion") {
+        const proof = inclusionProof(leaves, q("seq"), q("treeSize")).map(encodeBase64);
+        return Response.json({ seq: String(q("seq")), treeSize: String(q("treeSize")), leafHash: "", proof });
+      }
+      if (url.pathname === "/v1/receipts") {
+        const to = Math.min(q("to"), envelopes.length);
+        return Response.json({ receipts: envelopes.slice(q("from"), Math.max(q("from"), to)) });
+      }
+      return Response.json({ error: { code: "NOT_FOUND", message: "no" } }, { status: 404 });
+    }) as typeof fetch;
+  }
+
+  const flags = [
+    "--gateway-url",
+    "http://127.0.0.1:9",
+    "--market",
+    "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+    "--chain-id",
+    "31337",
+  ];
+
+  it("exports an entitlement's bundle with the gateway's checkpoint and verifies it as published", async () => {
+    const out = join(work, "exported");
+    const argv = [
+      "bundle",
+      "export",
+      "--entitlement",
+      "7",
+      "--out",
+      out,
+      "--claim-key-file",
+      "org-key.pem",
+      ...flags,
+      "--json",
+    ];
+    const exported = await swarm(argv, work, fakeGateway());
+    expect(exported.code, exported.stderr).to.equal(0);
+    expect(JSON.parse(exported.stdout)).to.include({ receipts: 6, published: true });
+    const verified = await swarm(["bundle", "verify", out, "--pin-key", "org.pem", "--json"], work);
+    expect(verified.code, verified.stdout).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.include({ status: "valid", strength: "published", partial: false });
+  });
+
+  it("exports a receipt prefix with inclusion proofs and verifies it as a partial bundle", async () => {
+    const out = join(work, "exported-prefix");
+    const argv = [
+      "bundle",
+      "export",
+      "--entitlement",
+      "7",
+      "--out",
+      out,
+      "--claim-key-file",
+      "org-key.pem",
+      "--to",
+      "4",
+      ...flags,
+    ];
+    const exported = await swarm(argv, work, fakeGateway());
+    expect(exported.code, exported.stderr).to.equal(0);
+    const verified = await swarm(["bundle", "verify", out, "--pin-key", "org.pem", "--json"], work);
+    expect(verified.code, verified.stdout).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.include({ status: "valid", strength: "published", partial: true });
+  });
+});
