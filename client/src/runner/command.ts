@@ -12,8 +12,11 @@ export interface StepCommand {
   readonly env?: Readonly<Record<string, string>>;
   /** Working directory; default the step's private temporary folder. */
   readonly cwd?: string;
-  /** Where the command's stdout/stderr go; default inherited. stdin is always closed. */
-  readonly stdio?: "inherit" | "ignore";
+  /**
+   * Where the command's stdout/stderr go; default inherited. "stderr" sends both to the runner's stderr (keeps the
+   * runner's stdout for its own result, e.g. `swarm … --json`). stdin is always closed.
+   */
+  readonly stdio?: "inherit" | "ignore" | "stderr";
 }
 
 /** Environment variables a step command is given. */
@@ -72,7 +75,7 @@ function killGroup(pid: number | undefined): void {
 function execute(command: StepCommand, env: Record<string, string>, cwd: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const [file, ...args] = command.argv;
-    const io = command.stdio ?? "inherit";
+    const io = command.stdio === "stderr" ? 2 : (command.stdio ?? "inherit");
     const child = spawn(file, args, { shell: false, env, cwd, detached: true, stdio: ["ignore", io, io] });
     let timedOut = false;
     const timer = setTimeout(

@@ -28,8 +28,8 @@ export const ATTESTATION_MAX_BYTES = 4 * 1024 * 1024;
 /** A step's evidence as the runner writes it. */
 export interface StepEvidenceFiles {
   readonly certificate: Uint8Array;
-  /** The Sigstore bundle (JSON) returned by the attester. */
-  readonly attestation: unknown;
+  /** The Sigstore bundle (JSON) returned by the attester; absent when attestation is deferred. */
+  readonly attestation?: unknown;
   readonly state: string;
   readonly result: string;
   readonly nextTokens: string;
@@ -152,12 +152,35 @@ export async function writeStepEvidence(
   const dir = stepEvidenceDir(root, entitlementId, step);
   await writeFolderOnce(dir, [
     [EvidenceFile.certificate, files.certificate],
-    [EvidenceFile.attestation, JSON.stringify(files.attestation)],
+    ...(files.attestation === undefined
+      ? []
+      : [[EvidenceFile.attestation, JSON.stringify(files.attestation)] as const]),
     [EvidenceFile.result, files.result],
     [EvidenceFile.nextTokens, files.nextTokens],
     [EvidenceFile.state, files.state],
   ]);
   return dir;
+}
+
+/**
+ * Adds a deferred attestation (the Sigstore bundle, JSON) to a step's evidence folder; refuses when the folder
+ * is missing or already holds one (`EVIDENCE_EXISTS`): an attestation is never replaced.
+ */
+export async function writeStepAttestation(
+  root: string,
+  entitlementId: bigint,
+  step: number,
+  bundle: unknown,
+): Promise<string> {
+  const file = path.join(stepEvidenceDir(root, entitlementId, step), EvidenceFile.attestation);
+  try {
+    await writeFile(file, JSON.stringify(bundle), { flag: "wx", mode: 0o644 });
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === "EEXIST") runnerFail(RunnerErrorCode.EVIDENCE_EXISTS, `step ${step} is already attested`, cause);
+    runnerFail(RunnerErrorCode.INPUT_MISSING, `no evidence folder for step ${step}`, cause);
+  }
+  return file;
 }
 
 /** Writes the buyer's genesis state ciphertext as <root>/<entitlementId>/0/state.jwe; returns the file's path. */

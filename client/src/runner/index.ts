@@ -10,6 +10,7 @@ export {
   evidenceFolder,
   stepEvidenceDir,
   writeGenesisState,
+  writeStepAttestation,
   writeStepEvidence,
 } from "./evidence";
 export {

@@ -36,7 +36,11 @@ export interface RunStepOptions {
   readonly evidenceDir: string;
   /** Parent of the step's private temporary folder. */
   readonly workDir: string;
-  readonly attest: Attest;
+  /**
+   * Attests certificate.json; or "deferred": the evidence is written without certificate.sigstore.json, which
+   * the workflow's next step adds (GitHub's artifact attestation, then `writeStepAttestation`).
+   */
+  readonly attest: Attest | "deferred";
   readonly verifyInputCertificate: InputCertificateVerifier;
   readonly clock: Clock;
   /** A tighter time limit than the capsule's maxSeconds (never a looser one). */
@@ -123,10 +127,10 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     prevCertificate: input.prevCertificate,
     issuedAt: options.clock(),
   });
-  const attestation = await attestCertificate(options.attest, built.bytes);
+  const attestation = options.attest === "deferred" ? undefined : await attestCertificate(options.attest, built.bytes);
   const evidencePath = await writeStepEvidence(options.evidenceDir, permit.entitlementId, permit.step, {
     certificate: built.bytes,
-    attestation,
+    ...(attestation === undefined ? {} : { attestation }),
     ...sealed,
   });
   return { ...built, evidencePath };
