@@ -42,7 +42,8 @@ export async function endTheDemo(input: {
   if (out === undefined) return;
   if (summary.ok) {
     story.say("demo", `artifacts in ${shownPath(out.root)}/: evidence/, permits/, attestations/, trusted_root.json,`);
-    story.detail("policy.json, gateway-keys.json, receipts.ndjson, gateway.log, summary.json, story.txt");
+    story.detail("verifier-records/, keeper-cursor.json, keeper.log, policy.json, gateway-keys.json, receipts.ndjson,");
+    story.detail("gateway.log, summary.json, story.txt");
   } else {
     story.say("demo", `what was written so far, with summary.json and story.txt: ${shownPath(out.root)}/`);
   }

@@ -15,7 +15,7 @@ import { disputeAndRule, readOutput, settleTheRest } from "./settleFlow";
 import { type PlayedStep, type StepFlowContext, playStep } from "./stepFlow";
 import { type Story, fmt } from "./story";
 import { type DemoSummary, recordTx } from "./summary";
-import type { VerifierContext } from "./verifier";
+import { startVerifierAndKeeper } from "./verifierAndKeeper";
 import { GENESIS_STATE } from "./workload";
 
 /** Steps bought, and steps run (the last one bought is left unused, then cancelled). */
@@ -35,9 +35,11 @@ export interface DemoRun {
 }
 
 /**
- * The whole demo: services up; the seller publishes; the buyer buys and seeds the genesis state; three steps run
- * end to end (each verified and claimed); two replays are refused; the last step is disputed and ruled on; time
- * passes and the rest is finalized, cancelled and withdrawn; the buyer reads the final output.
+ * The whole demo: services up; the seller publishes; the buyer buys and seeds the genesis state; the verifier
+ * service and the keeper start; three steps run end to end (each verified by the verifier service and claimed by
+ * the keeper on its own); two replays are refused; the last step is disputed and ruled on; time passes and the
+ * keeper finalizes the rest, the buyer cancels what it did not use, everyone withdraws; the buyer reads the final
+ * output. `afterSettlement` is where a later part of the story (exporting and verifying an evidence bundle) goes.
  */
 export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promise<void> {
   /** Runs one part of the demo and records how long it took. */
@@ -112,8 +114,10 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
     trust,
     clock,
   };
-  const verifier: VerifierContext = { reader: roles.buyer, chainId: market.chainId, evidenceDir: out.evidence, trust };
-  const ctx: StepFlowContext = { runner, verifier, roles, story, summary, out, rpcUrl: stack.node.url };
+  const { verifier, keeper } = await phase("verifierAndKeeperMs", () =>
+    startVerifierAndKeeper({ services, roles, out, cleanup, story, capsuleBytes: offer.capsuleBytes }),
+  );
+  const ctx: StepFlowContext = { runner, verifier, keeper, roles, story, summary, out, rpcUrl: stack.node.url };
 
   const played: PlayedStep[] = [];
   await phase("stepsMs", async () => {
@@ -135,6 +139,9 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
   const undisputed = played.map((p) => p.outcome.permit.step).filter((s) => s !== DISPUTED_STEP);
   await phase("settlementMs", () => settleTheRest(ctx, undisputed));
   await phase("readOutputMs", () => readOutput(ctx, DISPUTED_STEP));
+  const pending = await keeper.stop();
+  story.say("keeper", `stopped with ${pending} step(s) pending; its cursor → keeper-cursor.json`);
+  await afterSettlement(ctx);
 
   story.section("the record");
   await services.stopGateway();
@@ -143,6 +150,14 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
   story.say("sigstore", `its Rekor log holds ${sigstore.logSize} entries, one per attested certificate`);
   printStepTable(story, summary);
   story.say("", `total gas ${fmt.gas(BigInt(summary.totalGas))} over ${summary.transactions.length} transactions`);
+}
+
+/**
+ * The hook for what follows settlement in the story: a later change exports the run's evidence bundle here and
+ * verifies it offline. Today it does nothing.
+ */
+async function afterSettlement(_ctx: StepFlowContext): Promise<void> {
+  // Intentionally empty: the evidence-bundle export and its offline verification are added here.
 }
 
 /** One line per step: what it cost and how it ended. */

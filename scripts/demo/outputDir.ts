@@ -24,6 +24,11 @@ export interface OutputLayout {
   readonly permits: string;
   /** Each step's StepAttestation and verifier signature. */
   readonly attestations: string;
+  /** The verifier service's records of what it signed (one per step, never a second certificate). */
+  readonly verifierRecords: string;
+  /** The keeper's cursor (next block, pending steps) and its JSON log. */
+  readonly keeperCursor: string;
+  readonly keeperLog: string;
   readonly summary: string;
   readonly story: string;
 }
@@ -40,6 +45,9 @@ export function outputLayout(root: string): OutputLayout {
     policy: path.join(root, "policy.json"),
     permits: path.join(root, "permits"),
     attestations: path.join(root, "attestations"),
+    verifierRecords: path.join(root, "verifier-records"),
+    keeperCursor: path.join(root, "keeper-cursor.json"),
+    keeperLog: path.join(root, "keeper.log"),
     summary: path.join(root, "summary.json"),
     story: path.join(root, "story.txt"),
   };
@@ -62,7 +70,11 @@ export async function prepareOutputDir(root: string): Promise<OutputLayout> {
   const layout = outputLayout(root);
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, DEMO_MARKER), "written by npm run demo; replaced by the next run\n");
-  await Promise.all([layout.evidence, layout.permits, layout.attestations].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    [layout.evidence, layout.permits, layout.attestations, layout.verifierRecords].map((d) =>
+      mkdir(d, { recursive: true }),
+    ),
+  );
   return layout;
 }
 

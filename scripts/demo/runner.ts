@@ -73,8 +73,17 @@ const WAIT_MS = 60_000;
  * GitHub starts a job (the development issuer registers the run and hands out the two variables GitHub sets with
  * `id-token: write`); the runner reads them, makes an ephemeral X25519 worker key and opens a session.
  */
-export async function startRunnerJob(ctx: RunnerContext, runId: bigint): Promise<RunnerJob> {
-  const credentials = ctx.issuer.registerRun({ runId: runId.toString(), jobWorkflowSha: DEV_COMMIT, sha: DEV_COMMIT });
+export async function startRunnerJob(
+  ctx: RunnerContext,
+  runId: bigint,
+  /** The commit the job's workflow runs at (default: the offer's); the end-to-end tests try another. */
+  workflowCommit: string = DEV_COMMIT,
+): Promise<RunnerJob> {
+  const credentials = ctx.issuer.registerRun({
+    runId: runId.toString(),
+    jobWorkflowSha: workflowCommit,
+    sha: workflowCommit,
+  });
   const env = {
     ACTIONS_ID_TOKEN_REQUEST_URL: credentials.requestUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: credentials.requestToken,

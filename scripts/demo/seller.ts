@@ -51,8 +51,19 @@ export function demoCapsule(stack: DevStack) {
   });
 }
 
-/** The seller builds its capsule and publishes the offer through the seller SDK (terms validated before sending). */
-export async function publishDemoOffer(stack: DevStack, roles: DemoRoles, arbiter: Address): Promise<DemoOffer> {
+/**
+ * The seller builds its capsule and publishes the offer through the seller SDK (terms validated before sending).
+ * The demo's offer has one verifier and a quorum of one; `panel` names others (the end-to-end tests use it).
+ */
+export async function publishDemoOffer(
+  stack: DevStack,
+  roles: DemoRoles,
+  arbiter: Address,
+  panel: { readonly verifiers: readonly Address[]; readonly quorum: number } = {
+    verifiers: [roles.verifier.address],
+    quorum: 1,
+  },
+): Promise<DemoOffer> {
   const capsule = demoCapsule(stack);
   const published = await publishOffer(roles.seller, {
     capsule: capsule.bytes,
@@ -66,8 +77,8 @@ export async function publishDemoOffer(stack: DevStack, roles: DemoRoles, arbite
       arbiterTimeout: DEMO_ARBITER_TIMEOUT,
       disputeBond: DEMO_BOND,
       arbiter,
-      quorum: 1,
-      verifiers: [roles.verifier.address],
+      quorum: panel.quorum,
+      verifiers: [...panel.verifiers].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
     },
   });
   return {

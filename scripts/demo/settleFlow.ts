@@ -1,15 +1,14 @@
 import { cancel, dispute, withdraw } from "../../client/src/buyer";
 import { readStep } from "../../client/src/chain/read";
-import { isProtocolError } from "../../client/src/protocol/errors";
+import { folderEvidenceSource } from "../../client/src/keeper";
+import { arbiterVerify, ruleOnDispute } from "./arbiter";
 import { readSettledOutput } from "./buyer";
 import { advanceChainTime } from "./chainTime";
-import { finalizeStep, ruleOnDispute } from "./keeper";
 import { gasOf } from "./roles";
 import { DEMO_DISPUTE_WINDOW } from "./seller";
 import type { PlayedStep, StepFlowContext } from "./stepFlow";
 import { fmt } from "./story";
 import { recordTx } from "./summary";
-import { verifyStepEvidence } from "./verifier";
 import { decodeJson } from "./workload";
 
 /** Records a step's final status in the summary. */
@@ -21,9 +20,9 @@ async function recordStatus(ctx: StepFlowContext, step: number): Promise<string>
 }
 
 /**
- * The buyer disputes a claimed step within its window, posting the bond; the arbiter re-runs the verifier's
- * checks on the evidence itself and rules: for the seller when they pass (price and bond to the seller), for the
- * buyer when they fail.
+ * The buyer disputes a claimed step within its window, posting the bond; the arbiter re-verifies the evidence
+ * itself with the SDK verifier (the same pinned trust, chain facts read now) and rules: for the seller when the
+ * step is valid (price and bond to the seller), for the buyer otherwise.
  */
 export async function disputeAndRule(ctx: StepFlowContext, played: PlayedStep): Promise<void> {
   const { story, roles, summary } = ctx;
@@ -36,15 +35,16 @@ export async function disputeAndRule(ctx: StepFlowContext, played: PlayedStep): 
     gas: disputeGas,
   });
 
-  let sellerWins = true;
-  let reason = "every check passes";
-  try {
-    await verifyStepEvidence(ctx.verifier, played.outcome.permit, ["Disputed"]);
-  } catch (err) {
-    if (!isProtocolError(err)) throw err;
-    sellerWins = false;
-    reason = `${err.code}: ${err.message}`;
-  }
+  const report = await arbiterVerify(roles.arbiter, {
+    chainId: ctx.runner.market.chainId,
+    entitlementId,
+    step,
+    config: ctx.verifier.config,
+    evidence: folderEvidenceSource(ctx.runner.evidenceDir),
+  });
+  const sellerWins = report.result === "valid";
+  const passed = report.checks.filter((c) => c.status === "passed").length;
+  const reason = sellerWins ? `valid, ${passed} checks passed` : `${report.result}: ${report.code ?? "no code"}`;
   const ruled = await ruleOnDispute(roles.arbiter, entitlementId, step, sellerWins);
   recordTx(summary, { action: `rule on step ${step}`, actor: "arbiter", txHash: ruled.txHash, gas: ruled.gas });
   const winner = sellerWins ? "seller" : "buyer";
@@ -60,8 +60,8 @@ export async function disputeAndRule(ctx: StepFlowContext, played: PlayedStep): 
 }
 
 /**
- * Past the dispute window: the chain's clock is moved ahead, the keeper finalizes the undisputed steps, the buyer
- * cancels what it did not use, and everyone withdraws what the market credited them.
+ * Past the dispute window: the chain's clock is moved ahead, the running keeper notices and finalizes the
+ * undisputed steps, the buyer cancels what it did not use, and everyone withdraws what the market credited them.
  */
 export async function settleTheRest(ctx: StepFlowContext, undisputed: readonly number[]): Promise<void> {
   const { story, roles, summary } = ctx;
@@ -70,13 +70,14 @@ export async function settleTheRest(ctx: StepFlowContext, undisputed: readonly n
   const now = await advanceChainTime(ctx.rpcUrl, DEMO_DISPUTE_WINDOW + 1);
   story.say("chain", `clock moved ${DEMO_DISPUTE_WINDOW + 1} s ahead (evm_increaseTime, evm_mine): block time ${now}`);
   for (const step of undisputed) {
-    const done = await finalizeStep(roles.keeper, id, step);
-    recordTx(summary, { action: `finalize step ${step}`, actor: "keeper", txHash: done.txHash, gas: done.gas });
+    const { result } = await ctx.keeper.waitFor("finalize", step);
+    if (result.kind !== "sent") throw new Error(`step ${step} was finalized by someone else`);
+    recordTx(summary, { action: `finalize step ${step}`, actor: "keeper", txHash: result.txHash, gas: result.gas });
     const status = await recordStatus(ctx, step);
     const record = summary.steps.find((s) => s.step === step)!;
-    Object.assign(record, { settledBy: "finalized", settleTx: done.txHash, settleGas: done.gas.toString() });
+    Object.assign(record, { settledBy: "finalized", settleTx: result.txHash, settleGas: result.gas.toString() });
     story.say("keeper", `finalize(step ${step}) after its dispute window → ${status}, price to the seller`, {
-      gas: done.gas,
+      gas: result.gas,
     });
   }
 

@@ -4,20 +4,24 @@ import type { Hex } from "viem";
 
 import { type StepAttestation, stepPermitToJson } from "../../client/src/protocol/eip712";
 import { jwkThumbprint } from "../../client/src/protocol/keys";
+import { stepAttestationToJson } from "../../client/src/verify";
 import { answerRunner } from "./buyer";
-import { claimStep } from "./keeper";
+import type { DemoKeeper } from "./keeperRole";
 import type { OutputLayout } from "./outputDir";
 import type { DemoRoles } from "./roles";
 import { type RunnerContext, type RunnerJob, type RunnerStepOutcome, finishRunnerStep, startRunnerJob } from "./runner";
 import { timed } from "./services";
 import { type Story, fmt } from "./story";
 import { type DemoSummary, type StepSummary, recordTx } from "./summary";
-import { type VerifierContext, signStepAttestation, verifyStepEvidence } from "./verifier";
+import type { DemoVerifier } from "./verifierService";
 
 /** What playing a step needs. */
 export interface StepFlowContext {
   readonly runner: RunnerContext;
-  readonly verifier: VerifierContext;
+  /** The verifier service the keeper asks for signatures (the arbiter re-verifies with its trust). */
+  readonly verifier: DemoVerifier;
+  /** The running SDK keeper: it claims and finalizes on its own; the flow waits for it. */
+  readonly keeper: DemoKeeper;
   readonly roles: DemoRoles;
   readonly story: Story;
   readonly summary: DemoSummary;
@@ -47,8 +51,9 @@ function writeJson(file: string, value: unknown): Promise<void> {
 
 /**
  * One step, all roles: a runner job opens a session; the buyer answers it with a bound permit; the runner gets
- * caps (the gateway consumes the permit on-chain first), runs the step and attests its certificate; the
- * verifier checks the evidence and signs a StepAttestation; the keeper claims the step with it.
+ * caps (the gateway consumes the permit on-chain first), runs the step and attests its certificate; the running
+ * keeper sees the StepConsumed event, sends the evidence to the verifier service, which verifies it and signs a
+ * StepAttestation, and claims the step with it.
  */
 export async function playStep(
   ctx: StepFlowContext,
@@ -104,29 +109,22 @@ export async function playStep(
   story.detail(`certificate ${outcome.step.certificateHash}`);
   story.detail(`attested by the development Sigstore (Fulcio leaf, Rekor entry, TSA timestamp) → ${evidence}/`);
 
-  const verified = await timed(async () => {
-    const v = await verifyStepEvidence(ctx.verifier, outcome.permit, ["Consumed"]);
-    const sig = await signStepAttestation(roles.verifier, ctx.verifier.chainId, ctx.verifier.reader, v.attestation);
-    return { ...v, signature: sig };
-  });
-  story.say("verifier", `checked: ${verified.value.checks.join(", ")}`, { ms: verified.ms });
-  story.detail(`all passed → StepAttestation signed by verifier ${roles.verifier.address}`);
-
-  const claim = await timed(() =>
-    claimStep(roles.keeper, outcome.permit, verified.value.attestation, [verified.value.signature]),
+  const claim = await timed(() => ctx.keeper.waitFor("claim", step));
+  const { result, quorum } = claim.value;
+  if (result.kind !== "sent" || quorum === undefined) throw new Error(`step ${step} was claimed by someone else`);
+  const report = ctx.verifier.reportOf(ctx.runner.entitlementId, step);
+  const passed = report?.checks.filter((c) => c.status === "passed").map((c) => c.name) ?? [];
+  story.say("verifier", `service ${ctx.verifier.url}: ${passed.length} checks passed → valid`);
+  story.detail(`checked: ${[...new Set(passed.map((name) => name.split(".")[0]))].join(", ")}`);
+  story.detail(
+    `StepAttestation signed by verifier ${quorum.signers.join(", ")} (recorded: never a second certificate)`,
   );
-  recordTx(ctx.summary, {
-    action: `claim step ${step}`,
-    actor: "keeper",
-    txHash: claim.value.txHash,
-    gas: claim.value.gas,
-  });
+  recordTx(ctx.summary, { action: `claim step ${step}`, actor: "keeper", txHash: result.txHash, gas: result.gas });
   story.say("keeper", `claim(permit, attestation, [signature]) → step ${step} Claimed`, {
-    gas: claim.value.gas,
+    gas: result.gas,
     ms: claim.ms,
   });
-  story.detail(`claim tx ${claim.value.txHash}`);
-
+  story.detail(`claim tx ${result.txHash}`);
   await writeJson(path.join(ctx.out.permits, `step-${step}.json`), {
     permit: stepPermitToJson(outcome.permit),
     signature: outcome.signature,
@@ -134,14 +132,10 @@ export async function playStep(
     consumeTx: outcome.consumeTx,
   });
   await writeJson(path.join(ctx.out.attestations, `step-${step}.json`), {
-    attestation: {
-      ...verified.value.attestation,
-      entitlementId: verified.value.attestation.entitlementId.toString(),
-      step: verified.value.attestation.step.toString(),
-    },
-    signatures: [verified.value.signature],
-    verifier: roles.verifier.address.toLowerCase(),
-    claimTx: claim.value.txHash,
+    attestation: stepAttestationToJson(quorum.attestation),
+    signatures: [...quorum.signatures],
+    verifiers: quorum.signers.map((v) => v.toLowerCase()),
+    claimTx: result.txHash,
   });
   const total = performance.now() - started;
   story.say("", `step ${step} done`, { ms: total });
@@ -158,10 +152,10 @@ export async function playStep(
     capsExpiresAt: outcome.caps.expiresAt.toString(),
     certificateHash: outcome.step.certificateHash,
     evidence,
-    claimTx: claim.value.txHash,
-    claimGas: claim.value.gas.toString(),
-    ms: roundAll({ ...outcome.ms, verify: verified.ms, claim: claim.ms, total }),
+    claimTx: result.txHash,
+    claimGas: result.gas.toString(),
+    ms: roundAll({ ...outcome.ms, claim: claim.ms, total }),
   };
   ctx.summary.steps.push(record);
-  return { job, outcome, attestation: verified.value.attestation, signature: verified.value.signature, record };
+  return { job, outcome, attestation: quorum.attestation, signature: quorum.signatures[0]!, record };
 }

@@ -22,7 +22,8 @@ export interface StepSummary {
   settleGas?: string;
   /** The step's final on-chain status. */
   status?: string;
-  ms: { permitWait: number; caps: number; run: number; verify: number; claim: number; total: number };
+  /** `claim`: from the runner's finish to the keeper's claim, the verifier service's verification included. */
+  ms: { permitWait: number; caps: number; run: number; claim: number; total: number };
 }
 
 /** A transaction of the demo. */

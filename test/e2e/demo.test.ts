@@ -6,9 +6,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 
+import { type Address, type Hex, recoverTypedDataAddress } from "viem";
+
 import { verifyAttestationBundle } from "../../client/src/attest";
 import { certificateHash, parseCertificate } from "../../client/src/protocol/certificate";
+import { marketDomain, stepAttestationTypes } from "../../client/src/protocol/eip712";
 import { sha256Hex } from "../../client/src/protocol/jcs";
+import { type StepAttestationJson, stepAttestationFromJson } from "../../client/src/verify";
+import { devAccount } from "../../devnet/stack";
 import type { DemoSummary } from "../../scripts/demo/summary";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -142,6 +147,47 @@ describe("e2e: npm run demo, as a user runs it", function () {
     expect(summary.dispute).to.deep.include({ step: 3, ruling: "seller", status: "Settled" });
     expect(summary.output?.state).to.deep.equal({ counter: 3, words: ["alpha", "bravo", "charlie"] });
     expect(BigInt(summary.totalGas) > 0n).to.equal(true);
+  });
+
+  it("claims with signatures of the SDK verifier service, sent by the running SDK keeper, whose cursor ends empty", async () => {
+    expect(finished.stdout).to.include("verifier service http://127.0.0.1:");
+    expect(finished.stdout).to.include("keeper (swarm keeper run) following the market");
+    expect(finished.stdout.match(/20 checks passed → valid/g)).to.have.length(3);
+    const verifier = devAccount("verifier").address;
+    for (const step of [1, 2, 3]) {
+      const file = path.join(out, "attestations", `step-${step}.json`);
+      const saved = JSON.parse(await readFile(file, "utf8")) as {
+        attestation: StepAttestationJson;
+        signatures: Hex[];
+        claimTx: string;
+      };
+      expect(saved.claimTx).to.equal(summary.steps[step - 1]!.claimTx);
+      const signer = await recoverTypedDataAddress({
+        domain: marketDomain(BigInt(summary.chainId), summary.market as Address),
+        types: stepAttestationTypes,
+        primaryType: "StepAttestation",
+        message: stepAttestationFromJson(saved.attestation),
+        signature: saved.signatures[0]!,
+      });
+      expect(signer).to.equal(verifier);
+      const record = path.join(
+        out,
+        "verifier-records",
+        summary.chainId,
+        summary.market,
+        summary.entitlement!.entitlementId,
+      );
+      expect(existsSync(path.join(record, `${step}.json`)), `verifier record of step ${step}`).to.equal(true);
+    }
+    const cursor = JSON.parse(await readFile(path.join(out, "keeper-cursor.json"), "utf8")) as { pending: unknown[] };
+    expect(cursor.pending).to.deep.equal([]);
+    expect(summary.transactions.filter((t) => t.actor === "keeper").map((t) => t.action)).to.have.members([
+      "claim step 1",
+      "claim step 2",
+      "claim step 3",
+      "finalize step 1",
+      "finalize step 2",
+    ]);
   });
 
   it("leaves nothing running: every port it used is closed and its temporary folders are gone", async () => {

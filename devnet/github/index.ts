@@ -1,0 +1,2 @@
+export { type DevGithub, type DevGithubOptions, type PublishedStep, startDevGithub } from "./server";
+export { writeZip } from "./zip";
