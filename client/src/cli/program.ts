@@ -49,7 +49,9 @@ export function refuseSecretFlags(argv: readonly string[]): void {
 /** Builds the program for `runtime` with every command group registered. */
 export function buildProgram(runtime: CliRuntime): Command {
   const program = new Command("swarm")
-    .description("swarm: proof-backed execution entitlements, from the command line (seller, buyer, runner)")
+    .description(
+      "swarm: proof-backed execution entitlements, from the command line (sellers, buyers, runners, verifiers, keepers, witnesses and auditors)",
+    )
     .version("0.1.0")
     .addOption(new Option("--json", "print exactly one JSON document on stdout"))
     .addOption(new Option("--config <file>", "project config file (default: ./swarm.config.json)"))
