@@ -164,7 +164,8 @@ export async function writeStepEvidence(
 
 /**
  * Adds a deferred attestation (the Sigstore bundle, JSON) to a step's evidence folder; refuses when the folder
- * is missing or already holds one (`EVIDENCE_EXISTS`): an attestation is never replaced.
+ * is missing or holds no certificate.json (`INPUT_MISSING`; e.g. the genesis folder), or already holds an
+ * attestation (`EVIDENCE_EXISTS`): an attestation is never replaced.
  */
 export async function writeStepAttestation(
   root: string,
@@ -172,7 +173,13 @@ export async function writeStepAttestation(
   step: number,
   bundle: unknown,
 ): Promise<string> {
-  const file = path.join(stepEvidenceDir(root, entitlementId, step), EvidenceFile.attestation);
+  const dir = stepEvidenceDir(root, entitlementId, step);
+  const certificate = await lstat(path.join(dir, EvidenceFile.certificate)).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (!certificate) runnerFail(RunnerErrorCode.INPUT_MISSING, `no certificate of step ${step} to attest`);
+  const file = path.join(dir, EvidenceFile.attestation);
   try {
     await writeFile(file, JSON.stringify(bundle), { flag: "wx", mode: 0o644 });
   } catch (cause) {
