@@ -2,9 +2,11 @@ import { type Address, type Hex, encodeFunctionData, getAddress, zeroAddress } f
 
 import type { MarketWriter } from "../chain/clients";
 import { marketEventOf } from "../chain/events";
-import { readEntitlement, readOffer } from "../chain/read";
+import { readEntitlement, readOffer, readStep } from "../chain/read";
+import { STEP_STATUSES } from "../chain/types";
 import { sendChecked, senderOf } from "../chain/send";
 import { swarmMarketAbi } from "../protocol/abi/swarmMarket";
+import { marketRefusal } from "./errors";
 import { fundPayment } from "./payment";
 
 /** Accepts a claimed step at once (buyer only): its price is credited to the seller. */
@@ -32,11 +34,24 @@ export async function dispute(
   step: number,
 ): Promise<{ txHash: Hex; bond: bigint; approvalTxHash?: Hex }> {
   const entitlement = await readEntitlement(clients, entitlementId);
+  const sender = senderOf(clients).address;
+  // Refuse what the market would refuse before funding the bond: an ERC-20 bond is approved first, and a
+  // dispute refused after that would leave an allowance behind.
+  if (getAddress(sender) !== getAddress(entitlement.buyer)) throw marketRefusal("NotBuyer", [entitlementId, sender]);
+  const { status } = await readStep(clients, entitlementId, step);
+  if (status !== "Claimed") {
+    throw marketRefusal("InvalidStepStatus", [
+      entitlementId,
+      step,
+      STEP_STATUSES.indexOf("Claimed"),
+      STEP_STATUSES.indexOf(status),
+    ]);
+  }
   const offer = await readOffer(clients, entitlement.offerId);
   const funding = await fundPayment(clients, {
     token: offer.terms.token,
     amount: offer.terms.disputeBond,
-    payer: senderOf(clients).address,
+    payer: sender,
   });
   const data = encodeFunctionData({ abi: swarmMarketAbi, functionName: "dispute", args: [entitlementId, step] });
   const { hash, receipt } = await sendChecked(

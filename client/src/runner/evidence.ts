@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, open, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { CERTIFICATE_MAX_BYTES } from "../protocol/certificate";
@@ -180,12 +180,25 @@ export async function writeStepAttestation(
   );
   if (!certificate) runnerFail(RunnerErrorCode.INPUT_MISSING, `no certificate of step ${step} to attest`);
   const file = path.join(dir, EvidenceFile.attestation);
+  // Written whole and fsynced beside the step folder, then linked into it: a crash leaves either no attestation
+  // or the complete one (never a truncated bundle that blocks both continuing and re-attesting), and link()
+  // refuses an existing target, so two writers cannot both succeed.
+  const tmp = path.join(path.dirname(dir), `.${step}.attestation.tmp-${randomBytes(8).toString("hex")}`);
+  const handle = await open(tmp, "wx", 0o644);
   try {
-    await writeFile(file, JSON.stringify(bundle), { flag: "wx", mode: 0o644 });
+    await handle.writeFile(JSON.stringify(bundle));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(tmp, file);
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     if (code === "EEXIST") runnerFail(RunnerErrorCode.EVIDENCE_EXISTS, `step ${step} is already attested`, cause);
     runnerFail(RunnerErrorCode.INPUT_MISSING, `no evidence folder for step ${step}`, cause);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
   return file;
 }

@@ -94,6 +94,25 @@ describe("client/buyer/settlement", () => {
     expect(await fx.token.read.allowance([fx.buyer.account!.address, fx.market.address])).to.equal(0n);
   });
 
+  it("refuses an ERC-20 dispute the market would refuse before approving the bond (no allowance left behind)", async () => {
+    const fx = await marketFixture();
+    await fx.token.write.mint([fx.buyer.account!.address, 10n * PRICE]);
+    await fx.token.write.mint([fx.other.account!.address, 10n * PRICE]);
+    const offerId = await publishOffer(fx, { token: fx.token.address });
+    await fx.token.write.approve([fx.market.address, 2n * PRICE], { account: fx.buyer.account! });
+    await fx.market.write.purchase([offerId, 2, zeroAddress], { account: fx.buyer.account! });
+    const id = await fx.market.read.entitlementCount();
+    await consumeAndClaim(fx, id);
+    await consumeNext(fx, id);
+    const allowance = (account: { address: `0x${string}` }) =>
+      fx.token.read.allowance([account.address, fx.market.address]);
+    const notBuyer = await expectCode(dispute(writerOf(fx, fx.other), id, 1), "MARKET_NOT_BUYER");
+    expect((notBuyer as MarketError).args).to.deep.equal([id, getAddress(fx.other.account!.address)]);
+    const unclaimed = await expectCode(dispute(writerOf(fx, fx.buyer), id, 2), "MARKET_INVALID_STEP_STATUS");
+    expect((unclaimed as MarketError).args).to.deep.equal([id, 2, 2, 1]);
+    expect([await allowance(fx.other.account!), await allowance(fx.buyer.account!)]).to.deep.equal([0n, 0n]);
+  });
+
   it("refuses to dispute a step the buyer already continued from (it accepted it by continuing)", async () => {
     const fx = await marketFixture();
     const id = await purchaseEth(fx, await publishOffer(fx), 2);
