@@ -43,7 +43,7 @@ export async function endTheDemo(input: {
   if (summary.ok) {
     story.say("demo", `artifacts in ${shownPath(out.root)}/: evidence/, permits/, attestations/, trusted_root.json,`);
     story.detail("verifier-records/, keeper-cursor.json, keeper.log, policy.json, gateway-keys.json, receipts.ndjson,");
-    story.detail("gateway.log, summary.json, story.txt");
+    story.detail("gateway.log, anchors.ndjson, witness/, bundle/, pins/, summary.json, story.txt");
   } else {
     story.say("demo", `what was written so far, with summary.json and story.txt: ${shownPath(out.root)}/`);
   }

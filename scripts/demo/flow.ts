@@ -16,6 +16,8 @@ import { type PlayedStep, type StepFlowContext, playStep } from "./stepFlow";
 import { type Story, fmt } from "./story";
 import { type DemoSummary, recordTx } from "./summary";
 import { startVerifierAndKeeper } from "./verifierAndKeeper";
+import { type DemoWitness, startDemoWitness } from "./witness";
+import { exportEvidenceBundle, gatewayLogPin } from "./evidenceBundle";
 import { GENESIS_STATE } from "./workload";
 
 /** Steps bought, and steps run (the last one bought is left unused, then cancelled). */
@@ -39,7 +41,8 @@ export interface DemoRun {
  * service and the keeper start; three steps run end to end (each verified by the verifier service and claimed by
  * the keeper on its own); two replays are refused; the last step is disputed and ruled on; time passes and the
  * keeper finalizes the rest, the buyer cancels what it did not use, everyone withdraws; the buyer reads the final
- * output. `afterSettlement` is where a later part of the story (exporting and verifying an evidence bundle) goes.
+ * output; a witness cosigns the gateway's log along the way, and the buyer exports the entitlement's evidence
+ * bundle, which an auditor verifies offline with pinned keys.
  */
 export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promise<void> {
   /** Runs one part of the demo and records how long it took. */
@@ -54,6 +57,12 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
   summary.market = stack.market.toLowerCase();
   const roles = demoRoles(stack);
   const clock = systemClock;
+  const witness: DemoWitness = startDemoWitness({
+    gatewayUrl: services.gateway.url,
+    ...(await gatewayLogPin(services)),
+    stateDir: out.witness,
+    clock,
+  });
 
   const { offer, id } = await phase("offerAndPurchaseMs", async () => {
     story.section("seller and buyer");
@@ -124,6 +133,10 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
     for (let step = 1; step <= STEPS_RUN; step++) {
       played.push(await playStep(ctx, step, step - 1, RUN_ID_BASE + BigInt(step)));
     }
+    const cosigned = await witness.cosignLatest();
+    const seen = cosigned.firstSeen ? "first seen" : `extends ${cosigned.previous?.treeSize}`;
+    story.say("witness", `cosigned the gateway's checkpoint of ${cosigned.checkpoint.treeSize} receipts (${seen})`);
+    story.detail(`${witness.verifierKey.split("+")[0]}: checks each next checkpoint extends it before cosigning`);
   });
 
   await phase("replaysMs", async () => {
@@ -141,7 +154,7 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
   await phase("readOutputMs", () => readOutput(ctx, DISPUTED_STEP));
   const pending = await keeper.stop();
   story.say("keeper", `stopped with ${pending} step(s) pending; its cursor → keeper-cursor.json`);
-  await afterSettlement(ctx);
+  await phase("bundleMs", () => exportEvidenceBundle(ctx, services, witness, { entitlementId: id, clock }));
 
   story.section("the record");
   await services.stopGateway();
@@ -150,14 +163,6 @@ export async function runDemo({ out, cleanup, story, summary }: DemoRun): Promis
   story.say("sigstore", `its Rekor log holds ${sigstore.logSize} entries, one per attested certificate`);
   printStepTable(story, summary);
   story.say("", `total gas ${fmt.gas(BigInt(summary.totalGas))} over ${summary.transactions.length} transactions`);
-}
-
-/**
- * The hook for what follows settlement in the story: a later change exports the run's evidence bundle here and
- * verifies it offline. Today it does nothing.
- */
-async function afterSettlement(_ctx: StepFlowContext): Promise<void> {
-  // Intentionally empty: the evidence-bundle export and its offline verification are added here.
 }
 
 /** One line per step: what it cost and how it ended. */

@@ -29,6 +29,14 @@ export interface OutputLayout {
   /** The keeper's cursor (next block, pending steps) and its JSON log. */
   readonly keeperCursor: string;
   readonly keeperLog: string;
+  /** The gateway's anchor records (one EvidenceAnchor epoch a line). */
+  readonly anchors: string;
+  /** The exported evidence bundle. */
+  readonly bundle: string;
+  /** What an auditor pins to verify the bundle: issuer key, log key, TSA chain, witness policy (public only). */
+  readonly pins: string;
+  /** The demo witness's state (the last checkpoint it cosigned). */
+  readonly witness: string;
   readonly summary: string;
   readonly story: string;
 }
@@ -48,6 +56,10 @@ export function outputLayout(root: string): OutputLayout {
     verifierRecords: path.join(root, "verifier-records"),
     keeperCursor: path.join(root, "keeper-cursor.json"),
     keeperLog: path.join(root, "keeper.log"),
+    anchors: path.join(root, "anchors.ndjson"),
+    bundle: path.join(root, "bundle"),
+    pins: path.join(root, "pins"),
+    witness: path.join(root, "witness"),
     summary: path.join(root, "summary.json"),
     story: path.join(root, "story.txt"),
   };
@@ -71,8 +83,8 @@ export async function prepareOutputDir(root: string): Promise<OutputLayout> {
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, DEMO_MARKER), "written by npm run demo; replaced by the next run\n");
   await Promise.all(
-    [layout.evidence, layout.permits, layout.attestations, layout.verifierRecords].map((d) =>
-      mkdir(d, { recursive: true }),
+    [layout.evidence, layout.permits, layout.attestations, layout.verifierRecords, layout.pins, layout.witness].map(
+      (d) => mkdir(d, { recursive: true }),
     ),
   );
   return layout;

@@ -9,6 +9,7 @@ import { type GatewayProcess, startGatewayProcess } from "../../devnet/gatewayPr
 import { runHardhat } from "../../devnet/hardhatNode";
 import { type DevSigstore, startDevSigstore } from "../../devnet/sigstore";
 import { type DevStack, startDevStack } from "../../devnet/stack";
+import { type DevTsa, startDevTsa } from "../../devnet/tsa";
 import type { Cleanup } from "./cleanup";
 import { type OutputLayout, shownPath } from "./outputDir";
 import type { Story } from "./story";
@@ -20,6 +21,10 @@ export interface DemoServices {
   readonly sigstore: DevSigstore;
   readonly gateway: GatewayProcess;
   readonly gatewayClient: GatewayClient;
+  /** The gateway's folder: its config, keys, ledger and anchor records (a temporary folder). */
+  readonly gatewayDir: string;
+  /** The local RFC 3161 timestamp authority the bundle's timestamp comes from. */
+  readonly tsa: DevTsa;
   /** The step commands' scratch folder (plaintext lives there only while a step runs). */
   readonly workDir: string;
   /** Stops the gateway (if still running) and copies its ledger and log into the output folder. */
@@ -50,6 +55,9 @@ async function portClosed(url: string): Promise<boolean> {
     socket.once("error", () => resolve(true));
   });
 }
+
+/** How often the gateway anchors its ledger root in EvidenceAnchor (explicit dev configuration; 1 s is the least). */
+export const DEMO_ANCHOR_INTERVAL_SECONDS = 1;
 
 /** Waits `ms` milliseconds. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -110,7 +118,7 @@ export async function startServices(
 
   const configDir = await tempDir(cleanup, summary, "swarm-demo-gateway-");
   const workDir = await tempDir(cleanup, summary, "swarm-demo-work-");
-  const config = await writeDevGatewayConfig(stack, configDir);
+  const config = await writeDevGatewayConfig(stack, configDir, { anchorIntervalSeconds: DEMO_ANCHOR_INTERVAL_SECONDS });
   const launched = await timed(() => startGatewayProcess(config));
   const gateway = launched.value;
   summary.services.gateway = gateway.url;
@@ -121,14 +129,23 @@ export async function startServices(
     copied = true;
     await writeFile(out.gatewayLog, gateway.output());
     await copyFile(path.join(configDir, "receipts.ndjson"), out.receipts).catch(() => undefined);
+    await copyFile(path.join(configDir, "anchors.ndjson"), out.anchors).catch(() => undefined);
   };
   cleanup.add("gateway process", stopGateway);
   story.say("gateway", `capability gateway ${gateway.url} (its own process, pid ${gateway.child.pid})`, {
     ms: launched.ms,
   });
   story.detail(`signs as ${stack.gateway}; fresh Ed25519 keys and master secret in a temporary folder`);
+  story.detail(
+    `anchors its ledger root in EvidenceAnchor ${stack.anchor} every ${DEMO_ANCHOR_INTERVAL_SECONDS} s when it grew`,
+  );
+
+  const tsa = await startDevTsa();
+  cleanup.add("timestamp authority", () => tsa.stop());
+  summary.services.tsa = tsa.url;
+  story.say("tsa", `development RFC 3161 timestamp authority ${tsa.url} (its chain pinned explicitly)`);
 
   const gatewayClient = createGatewayClient(gateway.url, fetch);
   await writeFile(out.gatewayKeys, `${JSON.stringify(await gatewayClient.describe(), null, 2)}\n`);
-  return { stack, sigstore, gateway, gatewayClient, workDir, stopGateway };
+  return { stack, sigstore, gateway, gatewayClient, gatewayDir: configDir, tsa, workDir, stopGateway };
 }

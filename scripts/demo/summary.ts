@@ -34,6 +34,19 @@ export interface TxSummary {
   gas: string;
 }
 
+/** The evidence bundle as the summary records it. */
+export interface BundleSummary {
+  /** The bundle folder (as given by --out). */
+  path: string;
+  status: string;
+  strength: string;
+  receipts: number;
+  /** The EvidenceAnchor epoch that anchors the bundle's log root, when it is anchored. */
+  anchorEpoch?: string;
+  /** The command that verifies the bundle again from its files and the pins in `pins/`. */
+  verifyCommand: string;
+}
+
 /** What `summary.json` holds. */
 export interface DemoSummary {
   version: "swarm-demo/v1";
@@ -43,7 +56,7 @@ export interface DemoSummary {
   wallMs: number;
   chainId: string;
   market: string;
-  services: { rpc: string; oidc: string; sigstore: string; gateway: string };
+  services: { rpc: string; oidc: string; sigstore: string; gateway: string; tsa: string };
   /** Temporary folders used (all removed at exit). */
   tempDirs: string[];
   offer?: { offerId: string; pricePerStep: string; disputeBond: string; disputeWindow: string; policyHash: string };
@@ -53,6 +66,8 @@ export interface DemoSummary {
   dispute?: { step: number; bond: string; ruling: "seller" | "buyer"; status: string };
   withdrawals: { role: string; amount: string }[];
   output?: { step: number; state: unknown; result: unknown; nextTokens: unknown };
+  /** The exported evidence bundle and its offline verification. */
+  bundle?: BundleSummary;
   transactions: TxSummary[];
   totalGas: string;
   timings: Record<string, number>;
@@ -67,7 +82,7 @@ export function newSummary(startedAt: Date): DemoSummary {
     wallMs: 0,
     chainId: "",
     market: "",
-    services: { rpc: "", oidc: "", sigstore: "", gateway: "" },
+    services: { rpc: "", oidc: "", sigstore: "", gateway: "", tsa: "" },
     tempDirs: [],
     steps: [],
     replays: [],

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createPublicKey } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { expect } from "chai";
 import { type Address, type Hex, recoverTypedDataAddress } from "viem";
 
 import { verifyAttestationBundle } from "../../client/src/attest";
+import { type BundlePins, verifyBundle } from "../../client/src/bundle";
 import { certificateHash, parseCertificate } from "../../client/src/protocol/certificate";
 import { marketDomain, stepAttestationTypes } from "../../client/src/protocol/eip712";
 import { sha256Hex } from "../../client/src/protocol/jcs";
@@ -66,6 +68,23 @@ async function expectNothingLeft(summary: DemoSummary): Promise<void> {
   expect(urls.length, "services recorded").to.be.greaterThan(0);
   for (const [name, url] of urls) expect(await portClosed(url), `${name} ${url} still listening`).to.equal(true);
   for (const dir of summary.tempDirs) expect(existsSync(dir), `${dir} left behind`).to.equal(false);
+}
+
+/** What the demo's auditor pinned, read back from `<out>/pins/` (the demo's own keys, never the bundle's trust/). */
+async function readPins(out: string): Promise<BundlePins> {
+  const pins = path.join(out, "pins");
+  const key = async (file: string) => createPublicKey(await readFile(path.join(pins, file), "utf8"));
+  const policy = JSON.parse(await readFile(path.join(pins, "witness-policy.json"), "utf8")) as {
+    threshold: number;
+    witnesses: string[];
+    origin: string;
+  };
+  return {
+    issuerKey: await key("issuer.pem"),
+    logKey: await key("log-key.pem"),
+    tsaChainPem: await readFile(path.join(pins, "tsa-chain.pem"), "utf8"),
+    witnessPolicy: policy,
+  };
 }
 
 async function readSummary(out: string): Promise<DemoSummary> {
@@ -131,7 +150,7 @@ describe("e2e: npm run demo, as a user runs it", function () {
       });
       expect(verified.statement.predicate.step).to.equal(String(step));
     }
-    for (const file of ["receipts.ndjson", "policy.json", "gateway-keys.json", "story.txt"]) {
+    for (const file of ["receipts.ndjson", "anchors.ndjson", "policy.json", "gateway-keys.json", "story.txt"]) {
       expect(existsSync(path.join(out, file)), file).to.equal(true);
     }
   });
@@ -188,6 +207,51 @@ describe("e2e: npm run demo, as a user runs it", function () {
       "finalize step 1",
       "finalize step 2",
     ]);
+  });
+
+  it("ends with an evidence bundle that verifies valid again from its files and the demo's pins alone", async () => {
+    const bundle = summary.bundle!;
+    expect(bundle).to.deep.include({ path: path.join(out, "bundle"), status: "valid", strength: "witnessed" });
+    expect(bundle.anchorEpoch).to.match(/^[1-9][0-9]*$/);
+    const ledger = (await readFile(path.join(out, "receipts.ndjson"), "utf8")).split("\n").filter((l) => l !== "");
+    expect(bundle.receipts).to.equal(ledger.length);
+    expect(finished.stdout).to.include("auditor   verified it offline: valid, strength witnessed");
+    expect(finished.stdout).to.include(`EvidenceAnchor epoch ${bundle.anchorEpoch}`);
+    expect(finished.stdout).to.include(bundle.verifyCommand);
+
+    const report = await verifyBundle(bundle.path, { pins: await readPins(out), clock: () => new Date() });
+    expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
+    expect([report.strength, report.partial, report.receipts?.count]).to.deep.equal([
+      "witnessed",
+      false,
+      ledger.length,
+    ]);
+    expect(report.issuer.pinned).to.equal(true);
+  });
+
+  it("rejects a copy of the bundle with one byte flipped in a receipt line (invalid, FAILURE_HASH_MISMATCH)", async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), "swarm-demo-e2e-bundle-"));
+    outs.push(copy);
+    const dir = path.join(copy, "bundle");
+    await cp(summary.bundle!.path, dir, { recursive: true });
+    const file = path.join(dir, "receipts", "receipts.ndjson");
+    const bytes = await readFile(file);
+    const second = bytes.indexOf(0x0a) + 1;
+    bytes[second + 40] ^= 0x01; // inside the second receipt line
+    await writeFile(file, bytes);
+    const report = await verifyBundle(dir, { pins: await readPins(out), clock: () => new Date() });
+    expect(report.status).to.equal("invalid");
+    expect(report.strength).to.equal("none");
+    expect(report.code).to.equal("FAILURE_HASH_MISMATCH");
+  });
+
+  it("prints a `swarm bundle verify` command that a user can re-run on the written bundle (exit 0, valid)", async () => {
+    const started = run("sh", ["-c", `${summary.bundle!.verifyCommand} --json`]);
+    children.push(started.child);
+    const result = await started.done;
+    expect(result.code, result.stderr).to.equal(0);
+    const report = JSON.parse(result.stdout) as { status: string; strength: string };
+    expect([report.status, report.strength]).to.deep.equal(["valid", "witnessed"]);
   });
 
   it("leaves nothing running: every port it used is closed and its temporary folders are gone", async () => {
