@@ -20,7 +20,7 @@ contract EvidenceAnchor is IEvidenceAnchor {
     mapping(address issuer => mapping(uint64 epoch => bytes32 root)) private _roots;
 
     /// @inheritdoc IEvidenceAnchor
-    function anchor(uint64 epoch, bytes32 prevRoot, bytes32 root, uint64 treeSize) external {
+    function anchor(uint64 epoch, bytes32 root, uint64 treeSize, bytes32 prevRoot) external {
         if (root == bytes32(0)) revert ZeroRoot();
         Head memory h = _heads[msg.sender];
         uint64 next = h.epoch + 1;

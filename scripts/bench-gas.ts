@@ -123,10 +123,10 @@ async function main() {
   // anchor in steady state: epoch 2 of an issuer (epoch 1 pays for the issuer's first head slot).
   const anchor = await hre.viem.deployContract("EvidenceAnchor");
   const root1 = keccak256(toHex("bench-root-1"));
-  await anchor.write.anchor([1n, zeroHash, root1, 100n], { account: gateway });
+  await anchor.write.anchor([1n, root1, 100n, zeroHash], { account: gateway });
   gas.anchor = await gasOf(
     fx,
-    anchor.write.anchor([2n, root1, keccak256(toHex("bench-root-2")), 200n], { account: gateway }),
+    anchor.write.anchor([2n, keccak256(toHex("bench-root-2")), 200n, root1], { account: gateway }),
   );
 
   printTable(gas);

@@ -26,10 +26,10 @@ interface IEvidenceAnchor {
     ///         (zero for the first epoch), `treeSize` at least its head tree size, and `root` equal to `prevRoot`
     ///         when the tree did not grow.
     /// @param epoch The new epoch number (head + 1).
-    /// @param prevRoot The root of the caller's head epoch (zero before the first epoch).
     /// @param root The new Merkle root (RFC 6962 SHA-256), not zero.
     /// @param treeSize The number of leaves under `root`.
-    function anchor(uint64 epoch, bytes32 prevRoot, bytes32 root, uint64 treeSize) external;
+    /// @param prevRoot The root of the caller's head epoch (zero before the first epoch).
+    function anchor(uint64 epoch, bytes32 root, uint64 treeSize, bytes32 prevRoot) external;
 
     /// @notice The issuer's latest epoch with its root and tree size; (0, 0, 0) before its first anchor.
     function head(address issuer) external view returns (uint64 epoch, bytes32 root, uint64 treeSize);

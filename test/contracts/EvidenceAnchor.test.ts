@@ -31,7 +31,7 @@ function abi(): Abi {
 async function anchorEpochs(fx: Fixture, n: number, account = fx.issuer): Promise<void> {
   let prev: Hex = zeroHash;
   for (let e = 1; e <= n; e++) {
-    await fx.anchor.write.anchor([BigInt(e), prev, root(e), BigInt(e * 10)], { account });
+    await fx.anchor.write.anchor([BigInt(e), root(e), BigInt(e * 10), prev], { account });
     prev = root(e);
   }
 }
@@ -44,7 +44,7 @@ describe("EvidenceAnchor", () => {
 
   it("appends the first epoch over the zero root and emits Anchored", async () => {
     const fx = await anchorFixture();
-    const hash = await fx.anchor.write.anchor([1n, zeroHash, root(1), 5n], { account: fx.issuer });
+    const hash = await fx.anchor.write.anchor([1n, root(1), 5n, zeroHash], { account: fx.issuer });
     const receipt = await fx.publicClient.waitForTransactionReceipt({ hash });
     const logs = parseEventLogs({ abi: fx.anchor.abi, logs: receipt.logs, eventName: "Anchored" });
     expect(logs).to.have.length(1);
@@ -67,21 +67,21 @@ describe("EvidenceAnchor", () => {
 
   it("accepts a first epoch of an empty tree (size 0)", async () => {
     const fx = await anchorFixture();
-    await fx.anchor.write.anchor([1n, zeroHash, root("empty"), 0n], { account: fx.issuer });
+    await fx.anchor.write.anchor([1n, root("empty"), 0n, zeroHash], { account: fx.issuer });
     expect(await fx.anchor.read.head([fx.issuer.address])).to.deep.equal([1n, root("empty"), 0n]);
   });
 
   it("accepts a re-anchor of the same root when the tree did not grow", async () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 1);
-    await fx.anchor.write.anchor([2n, root(1), root(1), 10n], { account: fx.issuer });
+    await fx.anchor.write.anchor([2n, root(1), 10n, root(1)], { account: fx.issuer });
     expect(await fx.anchor.read.head([fx.issuer.address])).to.deep.equal([2n, root(1), 10n]);
   });
 
   it("keeps each issuer's epochs independent", async () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 3, fx.issuer);
-    await fx.anchor.write.anchor([1n, zeroHash, root("other-1"), 1n], { account: fx.other });
+    await fx.anchor.write.anchor([1n, root("other-1"), 1n, zeroHash], { account: fx.other });
     expect(await fx.anchor.read.head([fx.other.address])).to.deep.equal([1n, root("other-1"), 1n]);
     expect(await fx.anchor.read.head([fx.issuer.address])).to.deep.equal([3n, root(3), 30n]);
     expect(await fx.anchor.read.rootAt([fx.issuer.address, 1n])).to.equal(root(1));
@@ -98,7 +98,7 @@ describe("EvidenceAnchor", () => {
     await anchorEpochs(fx, 2, fx.issuer);
     // `other` tries to extend the issuer's head: its own chain is at genesis, so epoch 3 is out of order.
     await expectRevert(
-      fx.anchor.write.anchor([3n, root(2), root("evil"), 30n], { account: fx.other }),
+      fx.anchor.write.anchor([3n, root("evil"), 30n, root(2)], { account: fx.other }),
       "EpochOutOfOrder",
       [getAddress(fx.other.address), 1n, 3n],
       abi(),
@@ -110,7 +110,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([4n, root(2), root(4), 40n], { account: fx.issuer }),
+      fx.anchor.write.anchor([4n, root(4), 40n, root(2)], { account: fx.issuer }),
       "EpochOutOfOrder",
       [getAddress(fx.issuer.address), 3n, 4n],
       abi(),
@@ -121,7 +121,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([2n, root(1), root("rewrite"), 20n], { account: fx.issuer }),
+      fx.anchor.write.anchor([2n, root("rewrite"), 20n, root(1)], { account: fx.issuer }),
       "EpochOutOfOrder",
       [getAddress(fx.issuer.address), 3n, 2n],
       abi(),
@@ -132,7 +132,7 @@ describe("EvidenceAnchor", () => {
   it("rejects epoch 0 (the genesis is implicit)", async () => {
     const fx = await anchorFixture();
     await expectRevert(
-      fx.anchor.write.anchor([0n, zeroHash, root(0), 0n], { account: fx.issuer }),
+      fx.anchor.write.anchor([0n, root(0), 0n, zeroHash], { account: fx.issuer }),
       "EpochOutOfOrder",
       [getAddress(fx.issuer.address), 1n, 0n],
       abi(),
@@ -143,7 +143,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([3n, root("fork"), root(3), 30n], { account: fx.issuer }),
+      fx.anchor.write.anchor([3n, root(3), 30n, root("fork")], { account: fx.issuer }),
       "PrevRootMismatch",
       [getAddress(fx.issuer.address), root(2), root("fork")],
       abi(),
@@ -154,7 +154,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([3n, root(1), root(3), 30n], { account: fx.issuer }),
+      fx.anchor.write.anchor([3n, root(3), 30n, root(1)], { account: fx.issuer }),
       "PrevRootMismatch",
       [getAddress(fx.issuer.address), root(2), root(1)],
       abi(),
@@ -164,7 +164,7 @@ describe("EvidenceAnchor", () => {
   it("rejects a first epoch that claims a previous root", async () => {
     const fx = await anchorFixture();
     await expectRevert(
-      fx.anchor.write.anchor([1n, root("ghost"), root(1), 1n], { account: fx.issuer }),
+      fx.anchor.write.anchor([1n, root(1), 1n, root("ghost")], { account: fx.issuer }),
       "PrevRootMismatch",
       [getAddress(fx.issuer.address), zeroHash, root("ghost")],
       abi(),
@@ -175,7 +175,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([3n, root(2), root(3), 19n], { account: fx.issuer }),
+      fx.anchor.write.anchor([3n, root(3), 19n, root(2)], { account: fx.issuer }),
       "TreeSizeDecreased",
       [getAddress(fx.issuer.address), 20n, 19n],
       abi(),
@@ -186,7 +186,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([3n, root(2), root("split"), 20n], { account: fx.issuer }),
+      fx.anchor.write.anchor([3n, root("split"), 20n, root(2)], { account: fx.issuer }),
       "RootChangedWithoutGrowth",
       [getAddress(fx.issuer.address), 20n, root(2), root("split")],
       abi(),
@@ -196,7 +196,7 @@ describe("EvidenceAnchor", () => {
   it("rejects the zero root (the genesis sentinel)", async () => {
     const fx = await anchorFixture();
     await expectRevert(
-      fx.anchor.write.anchor([1n, zeroHash, zeroHash, 0n], { account: fx.issuer }),
+      fx.anchor.write.anchor([1n, zeroHash, 0n, zeroHash], { account: fx.issuer }),
       "ZeroRoot",
       [],
       abi(),
@@ -215,7 +215,7 @@ describe("EvidenceAnchor", () => {
     const fx = await anchorFixture();
     await anchorEpochs(fx, 2);
     await expectRevert(
-      fx.anchor.write.anchor([3n, root(2), root(3), 1n], { account: fx.issuer }),
+      fx.anchor.write.anchor([3n, root(3), 1n, root(2)], { account: fx.issuer }),
       "TreeSizeDecreased",
       [getAddress(fx.issuer.address), 20n, 1n],
       abi(),

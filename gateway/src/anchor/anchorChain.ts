@@ -98,7 +98,7 @@ export function createAnchorChain(o: AnchorChainOptions): AnchorChain {
           address: o.contract,
           abi: evidenceAnchorAbi,
           functionName: "anchor",
-          args: [epoch, prevRoot, root, treeSize],
+          args: [epoch, root, treeSize, prevRoot],
         });
         return o.walletClient.writeContract(request);
       });

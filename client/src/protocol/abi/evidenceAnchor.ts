@@ -155,11 +155,6 @@ export const evidenceAnchorAbi = [
       },
       {
         "internalType": "bytes32",
-        "name": "prevRoot",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
       },
@@ -167,6 +162,11 @@ export const evidenceAnchorAbi = [
         "internalType": "uint64",
         "name": "treeSize",
         "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "prevRoot",
+        "type": "bytes32"
       }
     ],
     "name": "anchor",
