@@ -80,6 +80,11 @@ const CODE_RULES: readonly { readonly match: (code: string) => boolean; exit: Ex
     hint: "evidence is never overwritten: choose another --out or remove the folder yourself",
   },
   {
+    match: (c) => c === "KEEPER_CURSOR_INVALID" || c === "KEEPER_CONFIG_INVALID",
+    exit: ExitCode.USAGE,
+    hint: "fix or move the cursor file / the keeper's flags, then start again",
+  },
+  {
     match: (c) => c.startsWith("INPUT_") || c.endsWith("_MISMATCH") || c.startsWith("ATTEST_") || c.includes("INVALID"),
     exit: ExitCode.INVALID,
     hint: "the input did not verify; nothing was released",

@@ -13,13 +13,17 @@ import type { MarketRef } from "./consumedStep";
 import { KeeperErrorCode, keeperFail } from "./errors";
 import type { StepFiles } from "./evidence/source";
 
-/** What a keeper asks a verifier: one consumed step's evidence, and its fromStep certificate when fromStep > 0. */
+/**
+ * What a keeper asks a verifier: one consumed step's evidence, its fromStep certificate when fromStep > 0, and the
+ * genesis state when fromStep is 0 and the evidence source has it.
+ */
 export interface AttestationAsk {
   readonly ref: MarketRef;
   readonly entitlementId: bigint;
   readonly step: number;
   readonly files: StepFiles;
   readonly fromCertificate?: Uint8Array;
+  readonly genesisState?: Uint8Array;
 }
 
 /** A verifier's answer: its signature over a StepAttestation, or why it would not sign. */
@@ -59,6 +63,7 @@ export function httpAttestationSource(name: string, client: VerifierClient): Att
         step: ask.step,
         files: ask.files,
         ...(ask.fromCertificate === undefined ? {} : { fromCertificate: ask.fromCertificate }),
+        ...(ask.genesisState === undefined ? {} : { genesisState: ask.genesisState }),
       });
       let answer;
       try {

@@ -30,8 +30,9 @@ export interface ClaimOutcome {
 
 /**
  * Claims a consumed step, as a checklist: rebuild the consumed permit from its transaction → read the step's
- * evidence → read the fromStep's certificate (its hash must be the one the market stored at its claim) → ask the
- * verifiers → keep a quorum of valid signatures over exactly the expected attestation → send `claim`.
+ * evidence (and, for a step from genesis, the genesis state when the source has it) → read the fromStep's
+ * certificate (its hash must be the one the market stored at its claim) → ask the verifiers → keep a quorum of
+ * valid signatures over exactly the expected attestation → send `claim`.
  * `fromStep` is the fromStep's on-chain state (undefined for a step from genesis); the caller has checked that it
  * holds a certificate.
  */
@@ -46,6 +47,7 @@ export async function claimStep(
   const files = await ctx.evidence.stepFiles(consumed);
   let fromCertificate: Uint8Array | undefined;
   let prevCertificateHash: Hex = zeroHash;
+  const genesisState = consumed.fromStep === 0 ? await ctx.evidence.genesisState?.(consumed) : undefined;
   if (consumed.fromStep !== 0) {
     if (fromStep === undefined) keeperFail(KeeperErrorCode.EVIDENCE_MISSING, "expected the fromStep's state");
     const from = await ctx.consumedOf(consumed.entitlementId, consumed.fromStep);
@@ -69,6 +71,7 @@ export async function claimStep(
       step: consumed.step,
       files,
       ...(fromCertificate === undefined ? {} : { fromCertificate }),
+      ...(genesisState === undefined ? {} : { genesisState }),
     },
     {
       entitlementId: consumed.entitlementId,

@@ -3,8 +3,9 @@ import { type Address, type BlockNumber, type Hex, getAddress } from "viem";
 import type { MarketReader } from "../chain/clients";
 import { decodeChainError } from "../chain/errors";
 import { readEntitlement, readOffer, readStep } from "../chain/read";
-import type { StepStatus } from "../chain/types";
+import type { Offer, StepStatus } from "../chain/types";
 import { swarmMarketAbi } from "../protocol/abi/swarmMarket";
+import type { ChainFactsCache } from "./chainFactsCache";
 
 /** The offer terms a step is checked against. */
 export interface OfferFacts {
@@ -55,16 +56,79 @@ export interface ChainFacts {
 /**
  * Reads an entitlement's chain facts from an RPC: the entitlement, its offer, every consumed step's record and
  * its `StepConsumed` event (from `fromBlock`, default 0: pass the market's deploy block). `steps` limits which
- * step records are read (a single step's verification needs its own and its fromStep's).
+ * step records are read (a single step's verification needs its own and its fromStep's). With a `cache`, final
+ * events and offer terms are taken from it and the log scan starts after the last final block it covers
+ * (chainFactsCache.ts says what is cached and why that is safe); the entitlement and step records are always read.
  */
 export async function fetchChainFacts(
   reader: MarketReader,
   chainId: bigint,
   entitlementId: bigint,
-  options: { fromBlock?: BlockNumber; steps?: readonly number[] } = {},
+  options: { fromBlock?: BlockNumber; steps?: readonly number[]; cache?: ChainFactsCache } = {},
 ): Promise<ChainFacts> {
+  const cache = options.cache;
+  const scope = `${chainId}/${reader.market.toLowerCase()}`;
+  const fromBlock = options.fromBlock ?? 0n;
   const entitlement = await readEntitlement(reader, entitlementId);
-  const offer = await readOffer(reader, entitlement.offerId);
+  const offer = cache?.offer(scope, entitlement.offerId) ?? offerFactsOf(await readOffer(reader, entitlement.offerId));
+  const known = cache?.knownConsumed(scope, fromBlock, entitlementId);
+  const consumed = new Map<number, ConsumedFacts>(known?.events ?? []);
+  const scannedFrom = known?.nextBlock ?? fromBlock;
+  const head = cache === undefined ? undefined : await blockNumber(reader);
+  const found =
+    head !== undefined && scannedFrom > head ? [] : await consumedEvents(reader, entitlementId, scannedFrom, head);
+  for (const event of found) consumed.set(event.step, event);
+  if (cache !== undefined && head !== undefined) {
+    const finalTo = head - cache.finalityDepth;
+    cache.rememberConsumed(scope, fromBlock, entitlementId, { scannedFrom, finalTo, events: found });
+    if ([...consumed.values()].some((e) => e.blockNumber <= finalTo)) cache.rememberOffer(scope, offer);
+  }
+  const steps = new Map<number, StepRecord>();
+  const wanted = options.steps ?? Array.from({ length: entitlement.consumed }, (_, i) => i + 1);
+  for (const step of wanted) {
+    if (step < 1 || step > entitlement.consumed) continue;
+    const s = await readStep(reader, entitlementId, step);
+    steps.set(step, { status: s.status, permitDigestPrefix: s.permitDigestPrefix, certificateHash: s.certificateHash });
+  }
+  return {
+    source: "rpc",
+    chainId,
+    market: getAddress(reader.market),
+    entitlementId,
+    offer,
+    consumedSteps: entitlement.consumed,
+    consumed,
+    steps,
+  };
+}
+
+function offerFactsOf(offer: Offer): OfferFacts {
+  const t = offer.terms;
+  return {
+    offerId: offer.offerId,
+    commit: t.commit.toLowerCase() as Hex,
+    policyHash: t.policyHash.toLowerCase() as Hex,
+    gateway: getAddress(t.gateway),
+    allowUnboundRuns: t.allowUnboundRuns,
+  };
+}
+
+/** The head block number, read now (viem's block-number cache is bypassed: a stale head would hide new events). */
+async function blockNumber(reader: MarketReader): Promise<bigint> {
+  try {
+    return await reader.publicClient.getBlockNumber({ cacheTime: 0 });
+  } catch (err) {
+    throw decodeChainError(err, "reading the head block");
+  }
+}
+
+/** The entitlement's StepConsumed events in `[fromBlock, toBlock ?? latest]`. */
+async function consumedEvents(
+  reader: MarketReader,
+  entitlementId: bigint,
+  fromBlock: bigint,
+  toBlock: bigint | undefined,
+): Promise<ConsumedFacts[]> {
   let logs;
   try {
     logs = await reader.publicClient.getContractEvents({
@@ -72,18 +136,18 @@ export async function fetchChainFacts(
       abi: swarmMarketAbi,
       eventName: "StepConsumed",
       args: { entitlementId },
-      fromBlock: options.fromBlock ?? 0n,
-      toBlock: "latest",
+      fromBlock,
+      toBlock: toBlock ?? "latest",
       strict: true,
     });
   } catch (err) {
     throw decodeChainError(err, "reading StepConsumed logs");
   }
-  const consumed = new Map<number, ConsumedFacts>();
+  const out: ConsumedFacts[] = [];
   for (const log of logs) {
     if (log.blockNumber === null || log.transactionHash === null) continue;
     const a = log.args;
-    consumed.set(a.step, {
+    out.push({
       step: a.step,
       fromStep: a.fromStep,
       permitDigest: a.permitDigest,
@@ -94,28 +158,5 @@ export async function fetchChainFacts(
       txHash: log.transactionHash,
     });
   }
-  const steps = new Map<number, StepRecord>();
-  const wanted = options.steps ?? Array.from({ length: entitlement.consumed }, (_, i) => i + 1);
-  for (const step of wanted) {
-    if (step < 1 || step > entitlement.consumed) continue;
-    const s = await readStep(reader, entitlementId, step);
-    steps.set(step, { status: s.status, permitDigestPrefix: s.permitDigestPrefix, certificateHash: s.certificateHash });
-  }
-  const t = offer.terms;
-  return {
-    source: "rpc",
-    chainId,
-    market: getAddress(reader.market),
-    entitlementId,
-    offer: {
-      offerId: offer.offerId,
-      commit: t.commit.toLowerCase() as Hex,
-      policyHash: t.policyHash.toLowerCase() as Hex,
-      gateway: getAddress(t.gateway),
-      allowUnboundRuns: t.allowUnboundRuns,
-    },
-    consumedSteps: entitlement.consumed,
-    consumed,
-    steps,
-  };
+  return out;
 }

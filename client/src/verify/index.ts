@@ -73,6 +73,7 @@ export {
 } from "./identityLayer";
 export { GITHUB_URL, stepIdentity, verifyRunAgainstPolicy } from "./stepIdentity";
 export { type ChainFacts, type ConsumedFacts, type OfferFacts, type StepRecord, fetchChainFacts } from "./chainFacts";
+export { ChainFactsCache, type ChainFactsCacheOptions, DEFAULT_FINALITY_DEPTH } from "./chainFactsCache";
 export {
   CHAIN_FACTS_FILE,
   CHAIN_FACTS_VERSION,

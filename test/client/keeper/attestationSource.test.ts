@@ -77,6 +77,15 @@ describe("keeper attestation source over the verifier service", () => {
     expect(seen[0]).to.deep.include({ entitlementId: "3", step: 1, files: { "certificate.json": "AQ==" } });
   });
 
+  it("sends the genesis state base64-encoded with a step from genesis, and nothing when the ask has none", async () => {
+    const seen: unknown[] = [];
+    const refusal = { status: "indeterminate", report: { ...REPORT, result: "indeterminate", checks: [] } };
+    await source(answering(422, refusal, seen)).attest({ ...ASK, genesisState: new TextEncoder().encode("g") });
+    await source(answering(422, refusal, seen)).attest(ASK);
+    expect(seen[0]).to.deep.include({ genesisState: "Zw==" });
+    expect(seen[1]).to.not.have.property("genesisState");
+  });
+
   it("turns a 422 into a refusal naming the failed check", async () => {
     const answer = await source(
       answering(422, {

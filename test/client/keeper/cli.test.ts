@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 
+import { classifyCode } from "../../../client/src/cli/errors";
 import { serializeCursor } from "../../../client/src/keeper/cursor";
 import { runInProcess } from "../cli/runtime";
 
@@ -99,5 +100,11 @@ describe("swarm keeper (CLI)", () => {
     expect(r.code).to.equal(3);
     expect(r.stderr).to.include("error KEEPER_CURSOR_INVALID");
     expect(await readFile(path.join(cwd, "keeper-cursor.json"), "utf8")).to.equal(text);
+  });
+
+  it("maps the keeper's cursor and configuration codes to exit 3, not to 'invalid' (exit 1)", () => {
+    expect(classifyCode("KEEPER_CURSOR_INVALID").exitCode).to.equal(3);
+    expect(classifyCode("KEEPER_CONFIG_INVALID").exitCode).to.equal(3);
+    expect(classifyCode("KEEPER_EVIDENCE_INVALID").exitCode).to.equal(1);
   });
 });

@@ -33,17 +33,26 @@ export function fakeCertificate(step: ConsumedStep, commit: Hex, policyHash: Hex
   return new TextEncoder().encode(JSON.stringify(c));
 }
 
-/** An in-memory evidence source; `put` publishes a step's evidence, and every read is counted. */
+/**
+ * An in-memory evidence source; `put` publishes a step's evidence, `putGenesis` an entitlement's genesis state, and
+ * every read is counted.
+ */
 export function memoryEvidence(): EvidenceSource & {
   put(step: ConsumedStep, files: StepFiles): void;
+  putGenesis(entitlementId: bigint, state: Uint8Array): void;
   readonly reads: string[];
 } {
   const store = new Map<string, StepFiles>();
+  const genesis = new Map<bigint, Uint8Array>();
   const reads: string[] = [];
   return {
     kind: "memory",
     reads,
     put: (s, files) => void store.set(`${s.entitlementId}/${s.step}`, files),
+    putGenesis: (id, state) => void genesis.set(id, state),
+    async genesisState(s) {
+      return genesis.get(s.entitlementId);
+    },
     async stepFiles(s) {
       reads.push(`${s.entitlementId}/${s.step}`);
       const files = store.get(`${s.entitlementId}/${s.step}`);

@@ -132,6 +132,20 @@ describe("keeper", function () {
     expect(step2.status).to.equal(CLAIMED);
   });
 
+  it("sends the verifiers the genesis state with a step from genesis (stateIn is checked, not left unchecked)", async () => {
+    const w = await setup();
+    const genesis = new TextEncoder().encode("genesis-state-ciphertext");
+    w.evidence.putGenesis(w.id, genesis);
+    await w.consume(0);
+    await w.consume(1);
+    await w.keeper().tick();
+    const asks = w.sources[0]!.asks;
+    expect(asks.map((a) => a.step)).to.deep.equal([1, 2]);
+    expect(asks[0]!.genesisState).to.deep.equal(genesis);
+    expect(asks[1]!.genesisState).to.equal(undefined); // fromStep 1: continuity is the fromStep certificate
+    expect(asks[1]!.fromCertificate).to.not.equal(undefined);
+  });
+
   it("waits for the fromStep's claim before claiming a step that continues from it", async () => {
     const w = await setup();
     const first = await w.consume(0, false);

@@ -82,6 +82,19 @@ describe("swarm verify step|run (CLI, in-process) against a real local chain", f
     expect(JSON.parse(r.stdout)).to.include({ result: "invalid", code: "FAILURE_HASH_MISMATCH" });
   });
 
+  it("verify step from genesis: checks stateIn against <dir>/<id>/0/state.jwe; a swapped genesis state exits 1", async () => {
+    const checked = JSON.parse((await cli(["verify", "step", id.toString(), "1", ...trust])).stdout);
+    expect(checked.result).to.equal("valid");
+    expect(checked.checks.map((c: { name: string }) => c.name)).to.not.include("continuity.genesis");
+    const copy = path.join(dir, "swapped-genesis");
+    await cp(w.evidenceDir, copy, { recursive: true });
+    await rm(path.join(copy, id.toString(), "0", "state.jwe"));
+    await writeFile(path.join(copy, id.toString(), "0", "state.jwe"), "another genesis state");
+    const r = await cli(["verify", "step", id.toString(), "1", ...trust, "--evidence-dir", copy]);
+    expect(r.code).to.equal(1);
+    expect(JSON.parse(r.stdout)).to.include({ result: "invalid", code: "FAILURE_CONTINUITY_BROKEN" });
+  });
+
   it("exits 2 (indeterminate) without a pinned root, or offline without recorded chain facts", async () => {
     const noRoot = await cli([
       "verify",

@@ -1,12 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { type PublicClient, createPublicClient, custom, decodeFunctionData, hexToBigInt } from "viem";
 
 import { attestCertificate } from "../../../client/src/attest";
+import type { MarketReader } from "../../../client/src/chain/clients";
+import { swarmMarketAbi } from "../../../client/src/protocol/abi/swarmMarket";
 import { canonicalJson } from "../../../client/src/protocol/jcs";
 import { fromViemAccount } from "../../../client/src/signer";
 import {
+  ChainFactsCache,
   type VerifierClient,
   type VerifierServer,
   buildAttestationRequest,
@@ -48,15 +52,25 @@ describe("client/verify service: POST /v1/attestations over HTTP on 127.0.0.1", 
     if (store) await rm(store, { recursive: true, force: true });
   });
 
-  const request = (step: number, files: StepFiles, fromCertificate?: Uint8Array) =>
+  const request = (
+    step: number,
+    files: StepFiles,
+    fromCertificate?: Uint8Array,
+    more: { entitlementId?: bigint; genesisState?: Uint8Array } = {},
+  ) =>
     buildAttestationRequest({
       chainId: w.chainId,
       market: w.market,
-      entitlementId: id,
+      entitlementId: more.entitlementId ?? id,
       step,
       files,
       ...(fromCertificate === undefined ? {} : { fromCertificate }),
+      ...(more.genesisState === undefined ? {} : { genesisState: more.genesisState }),
     });
+  const genesisOf = async (entitlementId: bigint) =>
+    new Uint8Array(await readFile(path.join(w.evidenceDir, entitlementId.toString(), "0", "state.jwe")));
+  const check = (report: { checks: readonly { name: string; status: string }[] }, name: string) =>
+    report.checks.find((c) => c.name === name)?.status;
   const post = (body: string, type = "application/json") =>
     fetch(`${server.url}/v1/attestations`, { method: "POST", headers: { "content-type": type }, body });
 
@@ -109,6 +123,32 @@ describe("client/verify service: POST /v1/attestations over HTTP on 127.0.0.1", 
     expect(err).to.include({ code: "ATTESTATION_CONFLICT", status: 409 });
   });
 
+  it("checks a step from genesis against the buyer's genesis state when it is sent (else: unchecked, not blocking)", async () => {
+    const without = await client.attest(request(1, step1));
+    expect(without.status).to.equal("valid");
+    expect(check(without.report, "continuity.genesis")).to.equal("unchecked");
+    const withGenesis = await client.attest(request(1, step1, undefined, { genesisState: await genesisOf(id) }));
+    expect(withGenesis.status).to.equal("valid");
+    expect(check(withGenesis.report, "continuity")).to.equal("passed");
+    expect(check(withGenesis.report, "continuity.genesis")).to.equal(undefined);
+  });
+
+  it("refuses a step from genesis whose stateIn is not the genesis state sent: 422 FAILURE_CONTINUITY_BROKEN, nothing signed", async () => {
+    const other = await w.buy(1);
+    const files = await w.runStep(other, 1, 0, "tsa");
+    const swapped = await client.attest(
+      request(1, files, undefined, { entitlementId: other, genesisState: await genesisOf(id) }),
+    );
+    expect(swapped.status).to.equal("invalid");
+    expect(swapped.report.code).to.equal("FAILURE_CONTINUITY_BROKEN");
+    expect(check(swapped.report, "continuity")).to.equal("failed");
+    // Nothing was recorded: the honest request is the first signature of that step.
+    const honest = await client.attest(
+      request(1, files, undefined, { entitlementId: other, genesisState: await genesisOf(other) }),
+    );
+    expect(honest).to.deep.include({ status: "valid", repeated: false });
+  });
+
   it("answers 422 with the report for invalid evidence, and signs nothing", async () => {
     const answer = await client.attest(request(1, { ...step1, "result.jwe": new TextEncoder().encode("x") }));
     expect(answer.status).to.equal("invalid");
@@ -137,6 +177,7 @@ describe("client/verify service: POST /v1/attestations over HTTP on 127.0.0.1", 
       JSON.stringify({ ...good, files: { ...good.files, "../x": "AA==" } }),
       JSON.stringify({ ...good, step: 0 }),
       JSON.stringify({ ...good, chainId: "031337" }),
+      JSON.stringify({ ...good, genesisState: "not base64!" }),
     ]) {
       const res = await post(body);
       expect(res.status, body.slice(0, 80)).to.equal(400);
@@ -190,5 +231,81 @@ describe("client/verify service: POST /v1/attestations over HTTP on 127.0.0.1", 
     } finally {
       await small.close();
     }
+  });
+
+  describe("the cache of final chain facts", () => {
+    /** JSON-RPC calls the service made, through a counting transport in front of the node. */
+    const calls: { method: string; params: unknown }[] = [];
+    let cached: VerifierServer;
+    let cachedClient: VerifierClient;
+    let ent: bigint;
+    let files1: StepFiles;
+    let files2: StepFiles;
+
+    before(async () => {
+      const node = w.stack.publicClient;
+      const counted = createPublicClient({
+        chain: w.stack.chain,
+        transport: custom({
+          request: ({ method, params }: { method: string; params?: unknown }) => {
+            calls.push({ method, params });
+            return node.request({ method, params } as never);
+          },
+        }),
+      }) as unknown as PublicClient;
+      const reader: MarketReader = { publicClient: counted, market: w.stack.market };
+      cached = await startVerifierServer({
+        config: w.config,
+        reader,
+        chainId: w.chainId,
+        signer: fromViemAccount(devAccount("verifier")),
+        storeDir: store,
+        fromBlock: w.stack.deployBlock,
+        factsCache: new ChainFactsCache({ finalityDepth: 1n }),
+      });
+      cachedClient = createVerifierClient(cached.url, fetch);
+      ent = await w.buy(3);
+      files1 = await w.runStep(ent, 1, 0, "tsa");
+      files2 = await w.runStep(ent, 2, 1, "tsa");
+    });
+    after(() => cached?.close());
+
+    const logScansFrom = () =>
+      calls
+        .filter((c) => c.method === "eth_getLogs")
+        .map((c) => hexToBigInt((c.params as [{ fromBlock: `0x${string}` }])[0].fromBlock));
+    const contractReads = () =>
+      calls
+        .filter((c) => c.method === "eth_call")
+        .map((c) => {
+          const data = (c.params as [{ data?: `0x${string}`; input?: `0x${string}` }])[0];
+          return decodeFunctionData({ abi: swarmMarketAbi, data: (data.data ?? data.input)! }).functionName;
+        });
+
+    it("does not rescan from the start block for another step of the same entitlement, nor re-read the offer", async () => {
+      const head = await w.stack.publicClient.getBlockNumber({ cacheTime: 0 }); // step 2's consume: not yet final
+      calls.length = 0;
+      expect((await cachedClient.attest(request(1, files1, undefined, { entitlementId: ent }))).status).to.equal(
+        "valid",
+      );
+      expect(logScansFrom()).to.deep.equal([w.stack.deployBlock]);
+      expect(contractReads()).to.include.members(["getEntitlement", "getOffer"]);
+      calls.length = 0;
+      const second = await cachedClient.attest(request(2, files2, files1["certificate.json"], { entitlementId: ent }));
+      expect(second.status).to.equal("valid");
+      // Only blocks above the last final one are scanned: step 2's own block, which was not final when cached.
+      expect(logScansFrom()).to.deep.equal([head]);
+      expect(contractReads()).to.include("getEntitlement"); // its consumed counter can change: always read
+      expect(contractReads()).to.not.include("getOffer");
+    });
+
+    it("never caches 'not consumed': a step consumed after a 422 verifies on the next ask", async () => {
+      const early = await cachedClient.attest(request(3, files2, files2["certificate.json"], { entitlementId: ent }));
+      expect(early.status).to.equal("invalid");
+      expect(early.report.code).to.equal("FAILURE_PERMIT_MISMATCH");
+      const files3 = await w.runStep(ent, 3, 2, "tsa");
+      const later = await cachedClient.attest(request(3, files3, files2["certificate.json"], { entitlementId: ent }));
+      expect(later.status).to.equal("valid");
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   EVIDENCE_MAX_FILE_BYTES,
   EVIDENCE_NAME,
   type EvidenceSource,
+  GENESIS_STATE_FILE,
   REQUIRED_EVIDENCE,
   type StepFiles,
 } from "./source";
@@ -15,7 +16,8 @@ import {
 /**
  * Evidence from a local folder in the runner's layout (`<root>/<entitlementId>/<step>/…`, runner/evidence.ts):
  * every regular file of the step's folder with a flat evidence name, each at most EVIDENCE_MAX_FILE_BYTES.
- * Symbolic links and other entries are ignored, never followed.
+ * Symbolic links and other entries are ignored, never followed. The genesis state is the buyer's
+ * `<root>/<entitlementId>/0/state.jwe` (absent: undefined).
  */
 export function folderEvidenceSource(root: string): EvidenceSource {
   return {
@@ -46,6 +48,28 @@ export function folderEvidenceSource(root: string): EvidenceSource {
         files[name] = new Uint8Array(await readFile(file));
       }
       return requireEvidence(files, step.step);
+    },
+    async genesisState(step) {
+      const file = path.join(stepEvidenceDir(root, step.entitlementId, 0), GENESIS_STATE_FILE);
+      let info;
+      try {
+        info = await lstat(file);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        return keeperFail(
+          KeeperErrorCode.EVIDENCE_UNAVAILABLE,
+          `cannot read the genesis state of ${step.entitlementId}`,
+          cause,
+        );
+      }
+      if (!info.isFile()) return undefined; // links and other entries are never followed
+      if (info.size > EVIDENCE_MAX_FILE_BYTES) {
+        keeperFail(
+          KeeperErrorCode.EVIDENCE_INVALID,
+          `expected a genesis state of at most ${EVIDENCE_MAX_FILE_BYTES} bytes`,
+        );
+      }
+      return new Uint8Array(await readFile(file));
     },
   };
 }

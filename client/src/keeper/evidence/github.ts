@@ -1,16 +1,24 @@
 /**
  * Evidence from GitHub's REST API: the step's files from its run's artifact
  * (`GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts`, then the artifact's zip), and its Sigstore bundle
- * from the attestations stored for the certificate's digest (`GET /repos/{owner}/{repo}/attestations/sha256:<hex>`).
+ * from the attestations stored for the certificate's digest (`GET /repos/{owner}/{repo}/attestations/sha256:<hex>`);
+ * for a step from genesis, the genesis state from the same run's artifact `swarm-evidence-<entitlementId>-0`.
  * The token (optional for public repositories) is sent only as an Authorization header and never logged.
  */
 import { z } from "zod";
 
+import { isProtocolError } from "../../protocol/errors";
 import { sha256Hex } from "../../protocol/jcs";
 import type { ConsumedStep } from "../consumedStep";
 import { KeeperErrorCode, keeperFail } from "../errors";
 import { requireEvidence } from "./folder";
-import { EVIDENCE_MAX_FILES, EVIDENCE_MAX_FILE_BYTES, EVIDENCE_NAME, type EvidenceSource } from "./source";
+import {
+  EVIDENCE_MAX_FILES,
+  EVIDENCE_MAX_FILE_BYTES,
+  EVIDENCE_NAME,
+  type EvidenceSource,
+  GENESIS_STATE_FILE,
+} from "./source";
 import { readZip } from "./zip";
 
 /** The artifact a step's files are uploaded as: `swarm-evidence-<entitlementId>-<step>`. */
@@ -98,9 +106,9 @@ export function githubEvidenceSource(options: GithubEvidenceOptions): EvidenceSo
     return parsed.data;
   }
 
-  /** The step's artifact files (the certificate and the outputs). */
-  async function artifactFiles(step: ConsumedStep): Promise<Record<string, Uint8Array>> {
-    const name = evidenceArtifactName(step);
+  /** The files of the artifact of step `of` (default: the step itself) uploaded by the step's run. */
+  async function artifactFiles(step: ConsumedStep, of = step.step): Promise<Record<string, Uint8Array>> {
+    const name = evidenceArtifactName({ entitlementId: step.entitlementId, step: of });
     const listed = await getJson(
       `${repoUrl}/actions/runs/${step.runId}/artifacts?per_page=100&name=${encodeURIComponent(name)}`,
       `the artifacts of run ${step.runId}`,
@@ -147,6 +155,18 @@ export function githubEvidenceSource(options: GithubEvidenceOptions): EvidenceSo
       const bundle = found.attestations.find((a) => typeof a.bundle === "object" && a.bundle !== null)?.bundle;
       if (bundle !== undefined) files["certificate.sigstore.json"] = new TextEncoder().encode(JSON.stringify(bundle));
       return requireEvidence(files, step.step);
+    },
+    async genesisState(step) {
+      // The run that consumed a step from genesis read the buyer's genesis state as its input, and uploads it as
+      // `swarm-evidence-<entitlementId>-0` beside its own artifact. Absent: undefined (the check stays unchecked).
+      let files;
+      try {
+        files = await artifactFiles(step, 0);
+      } catch (err) {
+        if (isProtocolError(err, KeeperErrorCode.EVIDENCE_MISSING)) return undefined;
+        throw err;
+      }
+      return files[GENESIS_STATE_FILE];
     },
   };
 }

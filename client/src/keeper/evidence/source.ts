@@ -13,7 +13,16 @@ export interface EvidenceSource {
    * cannot be reached, KEEPER_EVIDENCE_INVALID when it answers outside its API.
    */
   stepFiles(step: ConsumedStep): Promise<StepFiles>;
+  /**
+   * The buyer's genesis state ciphertext (`<entitlementId>/0/state.jwe`) for a step whose fromStep is 0, sent to
+   * the verifiers so that they check stateIn against it; undefined when the source has none (the verifiers then
+   * report that check unchecked, non-blocking). Throws like `stepFiles` when the source fails.
+   */
+  genesisState?(step: ConsumedStep): Promise<Uint8Array | undefined>;
 }
+
+/** The genesis folder's state file: `<entitlementId>/0/state.jwe`. */
+export const GENESIS_STATE_FILE = "state.jwe";
 
 /** Evidence file names: flat, lowercase, no leading dot (the verifier service's rule). */
 export const EVIDENCE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

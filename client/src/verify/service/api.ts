@@ -61,7 +61,7 @@ const address = z.string().regex(/^0x[0-9a-f]{40}$/, "a lowercase 0x address");
 const base64 = z.string().regex(BASE64, "standard padded base64");
 const hexBytes = (n: number) => z.string().regex(new RegExp(`^0x[0-9a-f]{${n * 2}}$`), `${n} bytes of 0x hex`);
 
-/** POST /v1/attestations: one step's evidence folder, and the fromStep certificate when fromStep > 0. */
+/** POST /v1/attestations: one step's evidence folder, the fromStep certificate when fromStep > 0, the genesis state. */
 export const attestationRequestSchema = z.strictObject({
   chainId: decimal(256),
   market: address,
@@ -75,6 +75,12 @@ export const attestationRequestSchema = z.strictObject({
     }),
   /** The fromStep's certificate.json bytes (base64); required when the certificate's fromStep > 0. */
   fromCertificate: base64.optional(),
+  /**
+   * The buyer's genesis state ciphertext (`<entitlementId>/0/state.jwe`, base64), for a step from genesis: when sent,
+   * stateIn must be its sha256 (else invalid, FAILURE_CONTINUITY_BROKEN); when absent, that check is reported
+   * unchecked (non-blocking). Ignored for a step whose fromStep > 0.
+   */
+  genesisState: base64.optional(),
 });
 
 /** The body of POST /v1/attestations. */
@@ -168,7 +174,10 @@ export function stepAttestationFromJson(j: StepAttestationJson): StepAttestation
   };
 }
 
-/** Builds a request body from raw bytes: a step folder's files by name, and the fromStep certificate if any. */
+/**
+ * Builds a request body from raw bytes: a step folder's files by name, the fromStep certificate if any, and the
+ * genesis state if at hand (a step from genesis).
+ */
 export function buildAttestationRequest(input: {
   chainId: bigint;
   market: Address;
@@ -176,6 +185,7 @@ export function buildAttestationRequest(input: {
   step: number;
   files: Readonly<Record<string, Uint8Array>>;
   fromCertificate?: Uint8Array;
+  genesisState?: Uint8Array;
 }): AttestationRequest {
   const files: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(input.files)) files[name] = Buffer.from(bytes).toString("base64");
@@ -188,5 +198,6 @@ export function buildAttestationRequest(input: {
     ...(input.fromCertificate === undefined
       ? {}
       : { fromCertificate: Buffer.from(input.fromCertificate).toString("base64") }),
+    ...(input.genesisState === undefined ? {} : { genesisState: Buffer.from(input.genesisState).toString("base64") }),
   };
 }

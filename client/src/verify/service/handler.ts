@@ -6,6 +6,7 @@ import type { TypedDataSigner } from "../../signer";
 import { AttestationStoreCode } from "../attestationStore";
 import { attestVerifiedStep } from "../attestStep";
 import { fetchChainFacts } from "../chainFacts";
+import type { ChainFactsCache } from "../chainFactsCache";
 import { type VerifierConfig, verifyStep } from "../verifyStep";
 import {
   type AttestationRefused,
@@ -26,6 +27,8 @@ export interface VerifierServiceDeps {
   readonly storeDir: string;
   /** Where StepConsumed logs are read from (the market's deploy block). */
   readonly fromBlock?: bigint;
+  /** Final chain facts kept between requests (startVerifierServer creates one when absent). */
+  readonly factsCache?: ChainFactsCache;
 }
 
 /** An HTTP answer: status and JSON body. */
@@ -75,10 +78,12 @@ export async function handleAttestation(deps: VerifierServiceDeps, body: unknown
   const entitlementId = BigInt(req.entitlementId);
   const files = decodeFiles(req.files);
   const fromCertificate = req.fromCertificate === undefined ? undefined : Buffer.from(req.fromCertificate, "base64");
+  const genesisState = req.genesisState === undefined ? undefined : Buffer.from(req.genesisState, "base64");
   let facts;
   try {
     facts = await fetchChainFacts(deps.reader, chainId, entitlementId, {
       ...(deps.fromBlock === undefined ? {} : { fromBlock: deps.fromBlock }),
+      ...(deps.factsCache === undefined ? {} : { cache: deps.factsCache }),
       steps: [req.step, ...fromStepHint(files)],
     });
   } catch (cause) {
@@ -90,7 +95,11 @@ export async function handleAttestation(deps: VerifierServiceDeps, body: unknown
   const verification = verifyStep(
     deps.config,
     { chainId, market, entitlementId, step: req.step },
-    { files, ...(fromCertificate === undefined ? {} : { fromCertificate: new Uint8Array(fromCertificate) }) },
+    {
+      files,
+      ...(fromCertificate === undefined ? {} : { fromCertificate: new Uint8Array(fromCertificate) }),
+      ...(genesisState === undefined ? {} : { genesisState: new Uint8Array(genesisState) }),
+    },
     facts,
   );
   const report = verification.report;

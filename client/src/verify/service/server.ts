@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
+import { ChainFactsCache } from "../chainFactsCache";
 import { ATTESTATIONS_PATH, ATTESTATION_REQUEST_MAX_BYTES, HEALTH_PATH, VerifierServiceErrorCode as E } from "./api";
 import { type Answer, type VerifierServiceDeps, handleAttestation, handleHealth } from "./handler";
 
@@ -105,11 +106,16 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
-/** Starts the verifier service (default 127.0.0.1, an ephemeral port); `close` stops it. */
+/**
+ * Starts the verifier service (default 127.0.0.1, an ephemeral port); `close` stops it. Without `deps.factsCache`
+ * the server keeps its own ChainFactsCache (default finality depth) for its lifetime.
+ */
 export async function startVerifierServer(
-  deps: VerifierServiceDeps,
+  served: VerifierServiceDeps,
   options: VerifierServerOptions = {},
 ): Promise<VerifierServer> {
+  const deps: VerifierServiceDeps =
+    served.factsCache === undefined ? { ...served, factsCache: new ChainFactsCache() } : served;
   const max = options.maxBodyBytes ?? ATTESTATION_REQUEST_MAX_BYTES;
   const gate = new Gate(options.maxConcurrent ?? 8);
   const server: Server = createServer((req, res) => {

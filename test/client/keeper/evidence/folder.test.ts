@@ -52,4 +52,16 @@ describe("keeper evidence from a local folder", () => {
       .catch((e: unknown) => (caught = e));
     expect(isProtocolError(caught, KeeperErrorCode.EVIDENCE_MISSING)).to.equal(true);
   });
+
+  it("provides the buyer's genesis state (<root>/<id>/0/state.jwe), nothing when absent, never through a link", async () => {
+    const source = folderEvidenceSource(root);
+    expect(await source.genesisState!(STEP)).to.equal(undefined);
+    await mkdir(path.join(root, "3", "0"), { recursive: true });
+    await writeFile(path.join(root, "outside"), "not the genesis state");
+    await symlink(path.join(root, "outside"), path.join(root, "3", "0", "state.jwe"));
+    expect(await source.genesisState!(STEP)).to.equal(undefined);
+    await rm(path.join(root, "3", "0", "state.jwe"));
+    await writeFile(path.join(root, "3", "0", "state.jwe"), "genesis");
+    expect(Buffer.from((await source.genesisState!(STEP))!).toString()).to.equal("genesis");
+  });
 });

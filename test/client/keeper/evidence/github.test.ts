@@ -52,6 +52,13 @@ describe("keeper evidence from GitHub's REST API (development server)", () => {
       bundle: BUNDLE,
     });
     gh.publishStep({
+      runId: 1001n,
+      entitlementId: 5n,
+      step: 0,
+      files: { "state.jwe": enc("genesis") },
+      bundle: undefined,
+    });
+    gh.publishStep({
       runId: 1002n,
       entitlementId: 5n,
       step: 2,
@@ -71,6 +78,22 @@ describe("keeper evidence from GitHub's REST API (development server)", () => {
     expect(JSON.parse(Buffer.from(files["certificate.sigstore.json"]!).toString())).to.deep.equal(BUNDLE);
     const digest = createHash("sha256").update(CERT).digest("hex");
     expect(gh.requests.map((r) => r.path)).to.include(`/repos/${REPO}/attestations/sha256:${digest}`);
+  });
+
+  it("reads the genesis state from the run's swarm-evidence-<id>-0 artifact; none when that run uploaded none", async () => {
+    const genesis = await source().genesisState!(consumed(1, 1001n));
+    expect(Buffer.from(genesis!).toString()).to.equal("genesis");
+    expect(gh.requests.map((r) => r.path)).to.include(`/repos/${REPO}/actions/runs/1001/artifacts`);
+    expect(await source().genesisState!(consumed(1, 1002n))).to.equal(undefined);
+  });
+
+  it("reports an outage while reading the genesis state as unavailable, not as a missing state", async () => {
+    gh.setDown(true);
+    try {
+      expect(await codeOf(source().genesisState!(consumed(1, 1001n)))).to.equal(KeeperErrorCode.EVIDENCE_UNAVAILABLE);
+    } finally {
+      gh.setDown(false);
+    }
   });
 
   it("reports a run without the step's artifact as evidence missing", async () => {
