@@ -22,6 +22,13 @@ export {
 } from "./read";
 export { sendChecked, senderOf, verifySameChain } from "./send";
 export {
+  DEFAULT_LOG_BLOCK_RANGE,
+  type StepConsumedEvent,
+  type StepConsumedQuery,
+  readHeadBlock,
+  readStepConsumed,
+} from "./stepConsumed";
+export {
   type EthersSenderLike,
   type TransactionRequest,
   type TransactionSender,

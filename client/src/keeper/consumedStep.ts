@@ -1,18 +1,10 @@
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 
-/** A StepConsumed event as the keeper tracks it: the step, the permit fields the event carries, and where it was. */
-export interface ConsumedStep {
-  readonly entitlementId: bigint;
-  readonly step: number;
-  readonly fromStep: number;
-  readonly permitDigest: Hex;
-  readonly workerKey: Hex;
-  readonly runId: bigint;
-  readonly runAttempt: number;
-  readonly blockNumber: bigint;
-  readonly txHash: Hex;
-}
+import type { StepConsumedEvent } from "../chain/stepConsumed";
+
+/** A StepConsumed event as the keeper tracks it (the chain layer's one event type). */
+export type ConsumedStep = StepConsumedEvent;
 
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const decimal = z.string().regex(DECIMAL, "a decimal string");

@@ -1,9 +1,9 @@
 /** Reading the market's StepConsumed events, only from blocks at least `confirmations` deep. */
-import { type Hex, type PublicClient, getAddress } from "viem";
+import type { Hex, PublicClient } from "viem";
 
 import type { MarketReader } from "../chain/clients";
 import { decodeChainError } from "../chain/errors";
-import { swarmMarketAbi } from "../protocol/abi/swarmMarket";
+import { DEFAULT_LOG_BLOCK_RANGE, readHeadBlock, readStepConsumed } from "../chain/stepConsumed";
 import type { ConsumedStep } from "./consumedStep";
 
 /** The newest block the keeper may act on: head − confirmations, or undefined while the chain is shorter. */
@@ -13,12 +13,8 @@ export function safeHead(head: bigint, confirmations: number): bigint | undefine
 }
 
 /** The chain's head block number (a failure is a typed, retryable chain error). */
-export async function readHead(client: PublicClient): Promise<bigint> {
-  try {
-    return await client.getBlockNumber({ cacheTime: 0 });
-  } catch (err) {
-    throw decodeChainError(err, "reading the head block");
-  }
+export function readHead(client: PublicClient): Promise<bigint> {
+  return readHeadBlock(client);
 }
 
 /** The hash of block `number`. */
@@ -40,78 +36,25 @@ export async function readChainTime(client: PublicClient): Promise<bigint> {
 }
 
 /** StepConsumed events of the market in [fromBlock, toBlock], in chain order, `maxRange` blocks per request. */
-export async function scanConsumed(
+export function scanConsumed(
   reader: MarketReader,
   fromBlock: bigint,
   toBlock: bigint,
   maxRange: bigint,
 ): Promise<ConsumedStep[]> {
-  const found: ConsumedStep[] = [];
-  for (let start = fromBlock; start <= toBlock; start += maxRange) {
-    const end = start + maxRange - 1n < toBlock ? start + maxRange - 1n : toBlock;
-    let logs;
-    try {
-      logs = await reader.publicClient.getContractEvents({
-        address: reader.market,
-        abi: swarmMarketAbi,
-        eventName: "StepConsumed",
-        fromBlock: start,
-        toBlock: end,
-        strict: true,
-      });
-    } catch (err) {
-      throw decodeChainError(err, `reading StepConsumed events of blocks ${start}–${end}`);
-    }
-    for (const log of logs) {
-      if (getAddress(log.address) !== getAddress(reader.market) || log.removed) continue;
-      found.push({
-        entitlementId: log.args.entitlementId,
-        step: log.args.step,
-        fromStep: log.args.fromStep,
-        permitDigest: log.args.permitDigest,
-        workerKey: log.args.workerKey,
-        runId: log.args.runId,
-        runAttempt: log.args.runAttempt,
-        blockNumber: log.blockNumber,
-        txHash: log.transactionHash,
-      });
-    }
-  }
-  return found;
+  return readStepConsumed(reader, { fromBlock, toBlock, maxRange });
 }
 
-/** The StepConsumed event of one step (both ids are indexed), looked up from `fromBlock`; undefined if none. */
+/**
+ * The StepConsumed event of one step (both ids are indexed), looked up in [fromBlock, head], `maxRange` blocks per
+ * request; undefined if none. Pass the market's deploy block (or the keeper's start block), not 0.
+ */
 export async function findConsumed(
   reader: MarketReader,
   entitlementId: bigint,
   step: number,
   fromBlock: bigint,
+  maxRange: bigint = DEFAULT_LOG_BLOCK_RANGE,
 ): Promise<ConsumedStep | undefined> {
-  let logs;
-  try {
-    logs = await reader.publicClient.getContractEvents({
-      address: reader.market,
-      abi: swarmMarketAbi,
-      eventName: "StepConsumed",
-      args: { entitlementId, step },
-      fromBlock,
-      toBlock: "latest",
-      strict: true,
-    });
-  } catch (err) {
-    throw decodeChainError(err, `looking up step ${step} of ${entitlementId}`);
-  }
-  const log = logs.at(-1);
-  if (log === undefined) return undefined;
-  return {
-    entitlementId: log.args.entitlementId,
-    step: log.args.step,
-    fromStep: log.args.fromStep,
-    permitDigest: log.args.permitDigest,
-    workerKey: log.args.workerKey,
-    runId: log.args.runId,
-    runAttempt: log.args.runAttempt,
-    blockNumber: log.blockNumber,
-    txHash: log.transactionHash,
-  };
+  return (await readStepConsumed(reader, { entitlementId, step, fromBlock, maxRange })).at(-1);
 }

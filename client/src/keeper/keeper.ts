@@ -24,6 +24,8 @@ import type { KeeperAction, KeeperOptions, TickReport } from "./options";
 import type { Quorum } from "./quorum";
 
 const TERMINAL = new Set(["Settled", "Refunded"]);
+/** Blocks per getLogs request unless configured (KeeperOptions.maxBlockRange). */
+const DEFAULT_MAX_BLOCK_RANGE = 2000n;
 
 /** A keeper over one market. `tick()` is one pass; `run()` loops until aborted. */
 export class Keeper {
@@ -83,7 +85,7 @@ export class Keeper {
       reader: o.writer,
       startBlock: o.startBlock,
       confirmations: o.confirmations,
-      maxBlockRange: o.maxBlockRange ?? 2000n,
+      maxBlockRange: o.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE,
       reorgRewindBlocks: o.reorgRewindBlocks ?? 64n,
       wanted: async (e) =>
         o.offerIds === undefined || o.offerIds.includes((await this.offerTermsOf(e.entitlementId)).offerId),
@@ -211,10 +213,14 @@ export class Keeper {
     }
   }
 
-  /** A step's StepConsumed event: from the pending set, else looked up on-chain. */
+  /**
+   * A step's StepConsumed event: from the pending set, else looked up on-chain from the keeper's start block (the
+   * market's deploy block, or later: a step consumed before it is outside what this keeper follows), in chunks.
+   */
   private async consumedOf(entitlementId: bigint, n: number): Promise<ConsumedStep | undefined> {
     const known = this.state?.pending.find((p) => p.entitlementId === entitlementId && p.step === n);
-    return known ?? findConsumed(this.o.writer, entitlementId, n, 0n);
+    const range = this.o.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE;
+    return known ?? findConsumed(this.o.writer, entitlementId, n, this.o.startBlock, range);
   }
 
   /** Runs passes every `pollMs` until `signal` aborts; RPC failures back off exponentially (capped). */

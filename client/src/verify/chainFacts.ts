@@ -1,10 +1,14 @@
 import { type Address, type BlockNumber, type Hex, getAddress } from "viem";
 
 import type { MarketReader } from "../chain/clients";
-import { decodeChainError } from "../chain/errors";
 import { readEntitlement, readOffer, readStep } from "../chain/read";
+import {
+  DEFAULT_LOG_BLOCK_RANGE,
+  type StepConsumedEvent,
+  readHeadBlock,
+  readStepConsumed,
+} from "../chain/stepConsumed";
 import type { Offer, StepStatus } from "../chain/types";
-import { swarmMarketAbi } from "../protocol/abi/swarmMarket";
 import type { ChainFactsCache } from "./chainFactsCache";
 
 /** The offer terms a step is checked against. */
@@ -16,17 +20,8 @@ export interface OfferFacts {
   readonly allowUnboundRuns: boolean;
 }
 
-/** A `StepConsumed` event: what the gateway consumed, where. */
-export interface ConsumedFacts {
-  readonly step: number;
-  readonly fromStep: number;
-  readonly permitDigest: Hex;
-  readonly workerKey: Hex;
-  readonly runId: bigint;
-  readonly runAttempt: number;
-  readonly blockNumber: bigint;
-  readonly txHash: Hex;
-}
+/** A `StepConsumed` event of the entitlement being verified: what the gateway consumed, where. */
+export type ConsumedFacts = Omit<StepConsumedEvent, "entitlementId">;
 
 /** A step's on-chain record (RPC only). */
 export interface StepRecord {
@@ -55,7 +50,8 @@ export interface ChainFacts {
 
 /**
  * Reads an entitlement's chain facts from an RPC: the entitlement, its offer, every consumed step's record and
- * its `StepConsumed` event (from `fromBlock`, default 0: pass the market's deploy block). `steps` limits which
+ * its `StepConsumed` event (from `fromBlock` to the head read now, `maxBlockRange` blocks per request; `fromBlock`
+ * defaults to 0: pass the market's deploy block). `steps` limits which
  * step records are read (a single step's verification needs its own and its fromStep's). With a `cache`, final
  * events and offer terms are taken from it and the log scan starts after the last final block it covers
  * (chainFactsCache.ts says what is cached and why that is safe); the entitlement and step records are always read.
@@ -64,7 +60,13 @@ export async function fetchChainFacts(
   reader: MarketReader,
   chainId: bigint,
   entitlementId: bigint,
-  options: { fromBlock?: BlockNumber; steps?: readonly number[]; cache?: ChainFactsCache } = {},
+  options: {
+    fromBlock?: BlockNumber;
+    steps?: readonly number[];
+    cache?: ChainFactsCache;
+    /** Blocks per getLogs request (default DEFAULT_LOG_BLOCK_RANGE). */
+    maxBlockRange?: bigint;
+  } = {},
 ): Promise<ChainFacts> {
   const cache = options.cache;
   const scope = `${chainId}/${reader.market.toLowerCase()}`;
@@ -74,11 +76,12 @@ export async function fetchChainFacts(
   const known = cache?.knownConsumed(scope, fromBlock, entitlementId);
   const consumed = new Map<number, ConsumedFacts>(known?.events ?? []);
   const scannedFrom = known?.nextBlock ?? fromBlock;
-  const head = cache === undefined ? undefined : await blockNumber(reader);
-  const found =
-    head !== undefined && scannedFrom > head ? [] : await consumedEvents(reader, entitlementId, scannedFrom, head);
+  const head = await readHeadBlock(reader.publicClient);
+  const maxRange = options.maxBlockRange ?? DEFAULT_LOG_BLOCK_RANGE;
+  const events = await readStepConsumed(reader, { entitlementId, fromBlock: scannedFrom, toBlock: head, maxRange });
+  const found = events.map(consumedFactsOf);
   for (const event of found) consumed.set(event.step, event);
-  if (cache !== undefined && head !== undefined) {
+  if (cache !== undefined) {
     const finalTo = head - cache.finalityDepth;
     cache.rememberConsumed(scope, fromBlock, entitlementId, { scannedFrom, finalTo, events: found });
     if ([...consumed.values()].some((e) => e.blockNumber <= finalTo)) cache.rememberOffer(scope, offer);
@@ -113,50 +116,16 @@ function offerFactsOf(offer: Offer): OfferFacts {
   };
 }
 
-/** The head block number, read now (viem's block-number cache is bypassed: a stale head would hide new events). */
-async function blockNumber(reader: MarketReader): Promise<bigint> {
-  try {
-    return await reader.publicClient.getBlockNumber({ cacheTime: 0 });
-  } catch (err) {
-    throw decodeChainError(err, "reading the head block");
-  }
-}
-
-/** The entitlement's StepConsumed events in `[fromBlock, toBlock ?? latest]`. */
-async function consumedEvents(
-  reader: MarketReader,
-  entitlementId: bigint,
-  fromBlock: bigint,
-  toBlock: bigint | undefined,
-): Promise<ConsumedFacts[]> {
-  let logs;
-  try {
-    logs = await reader.publicClient.getContractEvents({
-      address: reader.market,
-      abi: swarmMarketAbi,
-      eventName: "StepConsumed",
-      args: { entitlementId },
-      fromBlock,
-      toBlock: toBlock ?? "latest",
-      strict: true,
-    });
-  } catch (err) {
-    throw decodeChainError(err, "reading StepConsumed logs");
-  }
-  const out: ConsumedFacts[] = [];
-  for (const log of logs) {
-    if (log.blockNumber === null || log.transactionHash === null) continue;
-    const a = log.args;
-    out.push({
-      step: a.step,
-      fromStep: a.fromStep,
-      permitDigest: a.permitDigest,
-      workerKey: a.workerKey,
-      runId: a.runId,
-      runAttempt: a.runAttempt,
-      blockNumber: log.blockNumber,
-      txHash: log.transactionHash,
-    });
-  }
-  return out;
+/** A StepConsumed event without its entitlement id (the facts are one entitlement's). */
+function consumedFactsOf(e: StepConsumedEvent): ConsumedFacts {
+  return {
+    step: e.step,
+    fromStep: e.fromStep,
+    permitDigest: e.permitDigest,
+    workerKey: e.workerKey,
+    runId: e.runId,
+    runAttempt: e.runAttempt,
+    blockNumber: e.blockNumber,
+    txHash: e.txHash,
+  };
 }

@@ -242,6 +242,43 @@ describe("keeper", function () {
     expect(k.cursor!.pending).to.deep.equal([]);
   });
 
+  it("looks up a settled fromStep's event from its start block in chunks, never from block 0", async () => {
+    const w = await setup();
+    const startBlock = await w.fx.publicClient.getBlockNumber({ cacheTime: 0 });
+    const filters: { fromBlock: bigint; toBlock: bigint; stepTopic: unknown }[] = [];
+    const counted = createPublicClient({
+      chain: w.fx.publicClient.chain,
+      transport: custom(
+        {
+          request: async ({ method, params }: { method: string; params?: unknown }) => {
+            if (method === "eth_getLogs") {
+              const [f] = params as [{ fromBlock: `0x${string}`; toBlock: `0x${string}`; topics?: unknown[] }];
+              filters.push({ fromBlock: BigInt(f.fromBlock), toBlock: BigInt(f.toBlock), stepTopic: f.topics?.[2] });
+            }
+            return hre.network.provider.send(method, params as unknown[]);
+          },
+        },
+        { retryCount: 0 },
+      ),
+    }) as unknown as PublicClient;
+    const k = w.keeper({ writer: { ...w.writer, publicClient: counted }, startBlock, maxBlockRange: 3n });
+    await w.consume(0);
+    await k.tick(); // claims step 1
+    await time.increase(DISPUTE_WINDOW);
+    await k.tick(); // finalizes step 1: the keeper forgets it
+    expect(await status(w.fx, w.id, 1)).to.equal(SETTLED);
+    expect(k.cursor!.pending).to.deep.equal([]);
+    await mine(10);
+    await w.consume(1);
+    filters.length = 0;
+    await k.tick(); // claims step 2: step 1's event is no longer pending, so it is read from the chain
+    expect(await stepEvents(w.fx, "StepClaimed")).to.deep.equal([`${w.id}/1`, `${w.id}/2`]);
+    const lookups = filters.filter((f) => f.stepTopic !== null && f.stepTopic !== undefined);
+    expect(lookups.length).to.be.greaterThan(1);
+    expect(lookups[0]!.fromBlock).to.equal(startBlock);
+    expect(lookups.every((f) => f.toBlock - f.fromBlock < 3n)).to.equal(true);
+  });
+
   it("reclaims for the buyer a step no verifier would sign, once its step timeout has passed", async () => {
     const w = await setup();
     w.modes[0] = "invalid";
