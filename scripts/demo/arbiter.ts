@@ -18,13 +18,23 @@ export interface SentTx {
  */
 export async function arbiterVerify(
   reader: MarketReader,
-  input: { chainId: bigint; entitlementId: bigint; step: number; config: VerifierConfig; evidence: EvidenceSource },
+  input: {
+    chainId: bigint;
+    entitlementId: bigint;
+    step: number;
+    config: VerifierConfig;
+    evidence: EvidenceSource;
+    /** The market's deploy block: event scans start there, not at block 0. */
+    fromBlock: bigint;
+  },
 ): Promise<StepReport> {
-  const consumed = await findConsumed(reader, input.entitlementId, input.step, 0n);
+  const consumed = await findConsumed(reader, input.entitlementId, input.step, input.fromBlock);
   if (consumed === undefined) throw new Error(`step ${input.step} was never consumed`);
   const files = await input.evidence.stepFiles(consumed);
   const from =
-    consumed.fromStep === 0 ? undefined : await findConsumed(reader, input.entitlementId, consumed.fromStep, 0n);
+    consumed.fromStep === 0
+      ? undefined
+      : await findConsumed(reader, input.entitlementId, consumed.fromStep, input.fromBlock);
   const fromCertificate = from === undefined ? undefined : (await input.evidence.stepFiles(from))["certificate.json"];
   const facts = await fetchChainFacts(reader, input.chainId, input.entitlementId, {
     steps: [input.step, ...(consumed.fromStep === 0 ? [] : [consumed.fromStep])],

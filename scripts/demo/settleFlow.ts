@@ -41,6 +41,7 @@ export async function disputeAndRule(ctx: StepFlowContext, played: PlayedStep): 
     step,
     config: ctx.verifier.config,
     evidence: folderEvidenceSource(ctx.runner.evidenceDir),
+    fromBlock: ctx.verifier.fromBlock,
   });
   const sellerWins = report.result === "valid";
   const passed = report.checks.filter((c) => c.status === "passed").length;

@@ -28,6 +28,8 @@ export interface DemoVerifier {
   /** The trust it verifies with: the arbiter re-verifies with the same. */
   readonly config: VerifierConfig;
   readonly client: VerifierClient;
+  /** The block the market was deployed in: where event scans start. */
+  readonly fromBlock: bigint;
   /** The last report the service answered for `<entitlementId>/<step>`. */
   reportOf(entitlementId: bigint, step: number): StepReport | undefined;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startDemoVerifier(options: DemoVerifierOptions): Promise<D
     address: options.account.address,
     config,
     client,
+    fromBlock: options.fromBlock,
     reportOf: (id, step) => reports.get(`${id}/${step}`),
     close: () => server.close(),
   };

@@ -82,6 +82,11 @@ export function parseClaim(bytes: Buffer): BundleClaim {
   if (BigInt(claim.receipts.lastSeq) < BigInt(claim.receipts.firstSeq)) {
     fail("FAILURE_BUNDLE_MALFORMED", "expected receipts.lastSeq ≥ receipts.firstSeq");
   }
+  const { kind, runId } = claim.subject;
+  if (kind === "run" && runId === undefined)
+    fail("FAILURE_REQUIRED_FIELD_MISSING", "expected subject.runId in a claim about a run");
+  if (kind === "entitlement" && runId !== undefined)
+    fail("FAILURE_BUNDLE_MALFORMED", "expected no subject.runId in a claim about an entitlement");
   for (const layer of ["transparency", "witness"] as const) {
     if (claim.layers.includes(layer) && claim.log === undefined) {
       fail("FAILURE_REQUIRED_FIELD_MISSING", `expected log in a claim that declares ${layer}`);

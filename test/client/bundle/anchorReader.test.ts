@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import type { PublicClient } from "viem";
 import { type BundleReport, evidenceAnchorReader, verifyBundle } from "../../../client/src/bundle";
-import { bundleFiles, clock, fullInputs, ledgerLines, org, writeTemp } from "./support/fullBundle";
+import { bundleFiles, clock, fullInputs, fullPins, ledgerLines, writeTemp } from "./support/fullBundle";
 
 const ZERO = `0x${"00".repeat(32)}` as const;
 
@@ -21,7 +21,7 @@ describe("bundle/anchorReader (EvidenceAnchor on the in-process chain)", () => {
     contract = anchor.address.toLowerCase() as `0x${string}`;
     issuer = wallet!.account.address.toLowerCase() as `0x${string}`;
     root = fullInputs(lines).anchor!.root;
-    const hash = await anchor.write.anchor([1n, ZERO, root, BigInt(lines.length)], { account: wallet!.account });
+    const hash = await anchor.write.anchor([1n, root, BigInt(lines.length), ZERO], { account: wallet!.account });
     await client.waitForTransactionReceipt({ hash });
   });
 
@@ -33,7 +33,7 @@ describe("bundle/anchorReader (EvidenceAnchor on the in-process chain)", () => {
     try {
       return await verifyBundle(dir, {
         clock,
-        pins: { issuerKey: org.publicKey },
+        pins: fullPins(),
         anchorReader: evidenceAnchorReader(client),
       });
     } finally {
@@ -63,7 +63,7 @@ describe("bundle/anchorReader (EvidenceAnchor on the in-process chain)", () => {
     try {
       const report = await verifyBundle(dir, {
         clock,
-        pins: { issuerKey: org.publicKey },
+        pins: fullPins(),
         anchorReader: evidenceAnchorReader(client),
       });
       expect(report.checks.find((c) => c.name === "anchor")?.code).to.equal("FAILURE_INCLUSION_INVALID");

@@ -24,6 +24,7 @@ import {
   localTsa,
   org,
   receiptKey,
+  witnessPolicy,
   writeTemp,
 } from "./support/fullBundle";
 
@@ -58,14 +59,22 @@ describe("swarm bundle (CLI)", function () {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  it("exits 0 with a valid JSON report when the issuer is pinned", async () => {
-    const { dir, cleanup } = await writeTemp(await bundleFiles(fullInputs(lines, { timestamp: await localTsa() })));
+  it("exits 0 with a valid JSON report when the issuer, witness policy and TSA chain are pinned", async () => {
+    const tsa = await localTsa();
+    await writeFile(join(work, "tsa.pem"), tsa.tsaChainPem);
+    await writeFile(join(work, "witnesses.json"), JSON.stringify(witnessPolicy));
+    const { dir, cleanup } = await writeTemp(await bundleFiles(fullInputs(lines, { timestamp: tsa })));
     try {
-      const run = await swarm(["bundle", "verify", dir, "--pin-key", "org.pem", "--json"], work);
+      const pins = ["--pin-key", "org.pem", "--witness-policy", "witnesses.json", "--tsa-chain", "tsa.pem"];
+      const run = await swarm(["bundle", "verify", dir, ...pins, "--json"], work);
       expect(run.code, run.stderr).to.equal(0);
       const report = JSON.parse(run.stdout) as { status: string; strength: string };
       expect(report.status).to.equal("valid");
       expect(report.strength).to.equal("witnessed");
+      // Without the TSA chain pinned, the declared timestamp layer cannot be checked: indeterminate, exit 2.
+      const noTsa = await swarm(["bundle", "verify", dir, ...pins.slice(0, 4), "--json"], work);
+      expect(noTsa.code, noTsa.stdout).to.equal(2);
+      expect(JSON.parse(noTsa.stdout)).to.include({ status: "indeterminate", code: "TRUST_MATERIAL_MISSING" });
     } finally {
       await cleanup();
     }
@@ -152,6 +161,25 @@ describe("swarm bundle (CLI)", function () {
     const verified = await swarm(["bundle", "verify", out, "--pin-key", "org.pem", "--json"], work);
     expect(verified.code, verified.stdout).to.equal(0);
     expect(JSON.parse(verified.stdout)).to.include({ status: "valid", strength: "published", partial: false });
+  });
+
+  it("exports one run's bundle (--run-id) whose claim names the run, and verifies it", async () => {
+    const out = join(work, "exported-run");
+    const argv = ["bundle", "export", "--entitlement", "7", "--run-id", "27476101517", "--out", out];
+    const exported = await swarm([...argv, "--claim-key-file", "org-key.pem", ...flags, "--json"], work, fakeGateway());
+    expect(exported.code, exported.stderr).to.equal(0);
+    const subject = { kind: "run", chainId: "31337", market: flags[3], entitlementId: "7", runId: "27476101517" };
+    expect((JSON.parse(exported.stdout) as { subject: unknown }).subject).to.deep.equal(subject);
+    const verified = await swarm(["bundle", "verify", out, "--pin-key", "org.pem"], work);
+    expect(verified.code, verified.stdout).to.equal(0);
+    expect(verified.stdout).to.match(/subject +run 27476101517 of entitlement 7/);
+  });
+
+  it("refuses --run-id that is not a positive decimal id (exit 3)", async () => {
+    const argv = ["bundle", "export", "--entitlement", "7", "--run-id", "0x10", "--out", join(work, "never")];
+    const run = await swarm([...argv, "--claim-key-file", "org-key.pem", ...flags], work, fakeGateway());
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(/^error ARGUMENT_INVALID/);
   });
 
   it("exports a receipt prefix with inclusion proofs and verifies it as a partial bundle", async () => {

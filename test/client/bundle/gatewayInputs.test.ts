@@ -64,13 +64,14 @@ describe("bundle/gatewayInputs: export from a real gateway over HTTP, then verif
     const id = await releaseOneStep();
     await releaseOneStep();
     const clock = () => new Date();
+    const tsa = await localTsa(clock);
     const inputs = await gatewayBundleInputs({
       gatewayUrl: world.url,
       fetch,
       subject: { kind: "entitlement", chainId: "31337", market: world.market.toLowerCase(), entitlementId: String(id) },
       signer: exporter,
       clock,
-      timestamp: await localTsa(),
+      timestamp: tsa,
     });
     expect(inputs.log, "the gateway publishes a checkpoint").to.not.equal(undefined);
     // Two witnesses cosign the gateway's checkpoint (what `swarm witness` does after its consistency check).
@@ -86,7 +87,11 @@ describe("bundle/gatewayInputs: export from a real gateway over HTTP, then verif
     };
 
     const { report } = await exportAndVerify(join(work, "full"), witnessed, {
-      pins: { issuerKey: exporter.publicKey },
+      pins: {
+        issuerKey: exporter.publicKey,
+        tsaChainPem: tsa.tsaChainPem,
+        witnessPolicy: { threshold: 2, witnesses: witnessVkeys, origin: inputs.log!.origin },
+      },
       clock,
     });
     expect(report.status, JSON.stringify(report.checks)).to.equal("valid");

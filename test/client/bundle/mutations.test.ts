@@ -1,19 +1,22 @@
+import { createHash } from "node:crypto";
 import { symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type BundleReport, buildManifest, verifyBundle } from "../../../client/src/bundle";
 import { claimDigestLine, claimEnvelopeBytes, signClaim } from "../../../client/src/bundle/claimEnvelope";
 import { publicKeyPem } from "../../../client/src/bundle/keys";
-import { canonicalJson } from "../../../client/src/protocol/jcs";
+import { canonicalJson, sha256Hex } from "../../../client/src/protocol/jcs";
 import { receiptKeyId } from "../../../client/src/protocol/receipts";
 import { formatNote, parseNote } from "../../../client/src/protocol/transparency";
 import {
+  NOW,
   ORIGIN,
   attacker,
   bundleFiles,
   checkpointNote,
   clock,
   fullInputs,
+  fullPins,
   ledgerLines,
   localTsa,
   logKey,
@@ -50,6 +53,8 @@ const linesOf = (files: Files) =>
     .map((l) => Buffer.from(l));
 
 let campaign = 0;
+/** The TSA chain the campaign's auditor pins (the base bundle's local TSA). */
+let tsaChainPem: string;
 
 async function run(base: Files, m: Mutation): Promise<BundleReport> {
   const files = new Map([...base].map(([k, v]) => [k, Buffer.from(v)]));
@@ -62,10 +67,10 @@ async function run(base: Files, m: Mutation): Promise<BundleReport> {
         ? {}
         : m.pins === "other-lineage"
           ? {
-              issuerKey: org.publicKey,
+              ...fullPins(tsaChainPem),
               witnessPolicy: { threshold: 2, witnesses: witnessVkeys, origin: "swarm/another-log" },
             }
-          : { issuerKey: org.publicKey };
+          : fullPins(tsaChainPem);
     return await verifyBundle(dir, { clock, pins });
   } finally {
     await cleanup();
@@ -98,9 +103,12 @@ describe("bundle mutation campaign", function () {
   this.timeout(120_000);
   let base: Files;
   let lines: Buffer[];
+  let tsa: Awaited<ReturnType<typeof localTsa>>;
   before(async () => {
     lines = await ledgerLines(8);
-    base = await bundleFiles(fullInputs(lines, { timestamp: await localTsa() }));
+    tsa = await localTsa();
+    tsaChainPem = tsa.tsaChainPem;
+    base = await bundleFiles(fullInputs(lines, { timestamp: tsa }));
   });
 
   it("the unmutated bundle is valid (the campaign's control)", async () => {
@@ -287,6 +295,51 @@ describe("bundle mutation campaign", function () {
     };
     expectNotValid(await run(base, swapLog), swapLog);
     expect(logKey).to.not.equal(undefined);
+  });
+
+  it("rejects a claim re-signed by the pinned issuer with an issuedAt after the timestamp's genTime", async () => {
+    const genTime = NOW.toISOString(); // the local TSA's clock
+    const later = new Date(NOW.getTime() + 3_600_000).toISOString();
+    const lateClaim = (f: Files) =>
+      resign(f, (c) => void (c.issuedAt = later), org /* the pinned issuer's own key: not a forgery */);
+    const setMeta = (f: Files) => {
+      const meta = JSON.parse(f.get("TIMESTAMP.meta.json")!.toString()) as { digest: string };
+      meta.digest = sha256Hex(f.get("CLAIM.dsse.json")!);
+      f.set("TIMESTAMP.meta.json", Buffer.from(`${JSON.stringify(meta)}\n`));
+    };
+    const mutations: (Mutation & { detail?: string })[] = [
+      // The old TIMESTAMP.tsr and its meta kept as they are: the meta names another envelope.
+      { name: "late issuedAt, old token and meta", apply: lateClaim, code: "FAILURE_DIGEST_MISMATCH" },
+      {
+        name: "late issuedAt, old token, meta re-pointed",
+        apply: (f) => {
+          lateClaim(f);
+          setMeta(f);
+          rehash(f);
+        },
+        code: "FAILURE_TIMESTAMP_INVALID",
+      },
+      {
+        // The issuer asks the same pinned TSA for a genuine token over the late claim: genTime precedes issuedAt.
+        name: "late issuedAt, a genuine token from the pinned TSA at genTime",
+        apply: () => undefined,
+        code: "FAILURE_TIMESTAMP_INVALID",
+        detail: `genTime ${genTime}`,
+      },
+    ];
+    for (const m of mutations.slice(0, 2)) expectNotValid(await run(base, m), m);
+    const restamped: Files = new Map([...base].map(([k, v]) => [k, Buffer.from(v)]));
+    lateClaim(restamped);
+    const envelope = restamped.get("CLAIM.dsse.json")!;
+    const token = await tsa.stamp(createHash("sha256").update(envelope).digest());
+    restamped.set("TIMESTAMP.tsr", Buffer.from(token));
+    setMeta(restamped);
+    rehash(restamped);
+    const m = mutations[2]!;
+    const report = await run(restamped, m);
+    expectNotValid(report, m);
+    expect(report.status).to.equal("invalid");
+    expect(report.checks.find((c) => c.name === "timestamp")?.detail).to.include(m.detail!);
   });
 
   it("rejects manifest paths that climb out of the bundle (../, absolute, links)", async () => {

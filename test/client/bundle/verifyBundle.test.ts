@@ -2,12 +2,14 @@ import { expect } from "chai";
 import { buildManifest, verifyBundle } from "../../../client/src/bundle";
 import { claimDigestLine, claimEnvelopeBytes, signClaim } from "../../../client/src/bundle/claimEnvelope";
 import { canonicalJson } from "../../../client/src/protocol/jcs";
-import type { BundleReport } from "../../../client/src/bundle";
+import type { BundlePins, BundleReport } from "../../../client/src/bundle";
 import {
   attacker,
   bundleFiles,
+  NOW,
   clock,
   fullInputs,
+  fullPins,
   ledgerLines,
   localTsa,
   logKey,
@@ -16,10 +18,10 @@ import {
   writeTemp,
 } from "./support/fullBundle";
 
-async function verifyFiles(files: Map<string, Buffer>, pinned = true): Promise<BundleReport> {
+async function verifyFiles(files: Map<string, Buffer>, pins: BundlePins = fullPins()): Promise<BundleReport> {
   const { dir, cleanup } = await writeTemp(files);
   try {
-    return await verifyBundle(dir, { clock, pins: pinned ? { issuerKey: org.publicKey } : {} });
+    return await verifyBundle(dir, { clock, pins });
   } finally {
     await cleanup();
   }
@@ -46,7 +48,11 @@ describe("bundle/verifyBundle", () => {
   });
 
   it("verifies a full bundle with a timestamp from the local TSA as valid, the timestamp checked", async () => {
-    const report = await verifyFiles(await bundleFiles(fullInputs(lines, { timestamp: await localTsa() })));
+    const tsa = await localTsa();
+    const report = await verifyFiles(
+      await bundleFiles(fullInputs(lines, { timestamp: tsa })),
+      fullPins(tsa.tsaChainPem),
+    );
     expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
     expect(report.strength).to.equal("witnessed");
     expect(report.checks.find((c) => c.name === "timestamp")?.status).to.equal("passed");
@@ -55,13 +61,17 @@ describe("bundle/verifyBundle", () => {
   it("reports a timestamped bundle without a log as timestamped", async () => {
     const inputs = fullInputs(lines, { timestamp: await localTsa() });
     const { subject, signer, clock: c, receipts, timestamp } = inputs;
-    const report = await verifyFiles(await bundleFiles({ subject, signer, clock: c, receipts, timestamp: timestamp! }));
+    const report = await verifyFiles(
+      await bundleFiles({ subject, signer, clock: c, receipts, timestamp: timestamp! }),
+      // No witness policy pinned: a pinned policy makes the witness layer required.
+      { issuerKey: org.publicKey, tsaChainPem: timestamp!.tsaChainPem },
+    );
     expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
     expect(report.strength).to.equal("timestamped");
   });
 
   it("caps an unpinned bundle at indeterminate and says whose claim it checked", async () => {
-    const report = await verifyFiles(await bundleFiles(fullInputs(lines)), false);
+    const report = await verifyFiles(await bundleFiles(fullInputs(lines)), {});
     expect(report.status).to.equal("indeterminate");
     expect(report.code).to.equal("TRUST_ISSUER_UNPINNED");
     expect(report.issuer.pinned).to.equal(false);
@@ -100,7 +110,7 @@ describe("bundle/verifyBundle", () => {
       clock: inputs.clock,
       receipts: inputs.receipts,
     };
-    const report = await verifyFiles(await bundleFiles(signedOnly));
+    const report = await verifyFiles(await bundleFiles(signedOnly), { issuerKey: org.publicKey });
     expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
     expect(report.strength).to.equal("signed");
   });
@@ -114,13 +124,89 @@ describe("bundle/verifyBundle", () => {
     expect(report.checks.find((c) => c.name === "checkpoint")?.code).to.equal("TRUST_MATERIAL_MISSING");
   });
 
+  it("is indeterminate, never valid, when the claim declares a timestamp and no TSA chain is pinned", async () => {
+    // The bundle ships the TSA's chain in trust/ (bound by the signed claim): that is not a pin.
+    const files = await bundleFiles(fullInputs(lines, { timestamp: await localTsa() }));
+    expect(files.has("trust/tsa-cert-chain.pem")).to.equal(true);
+    const report = await verifyFiles(files);
+    expect(report.status, JSON.stringify(report.checks)).to.equal("indeterminate");
+    expect(report.code).to.equal("TRUST_MATERIAL_MISSING");
+    expect(report.checks.find((c) => c.name === "timestamp")).to.include({
+      status: "indeterminate",
+      code: "TRUST_MATERIAL_MISSING",
+    });
+  });
+
+  it("is indeterminate, never valid, when the claim declares witnesses and no witness policy is pinned", async () => {
+    // trust/witnesses.txt and the claim's witnessThreshold name the witnesses: not a pinned policy.
+    const files = await bundleFiles(fullInputs(lines));
+    expect(files.has("trust/witnesses.txt")).to.equal(true);
+    const report = await verifyFiles(files, { issuerKey: org.publicKey });
+    expect(report.status, JSON.stringify(report.checks)).to.equal("indeterminate");
+    expect(report.code).to.equal("TRUST_MATERIAL_MISSING");
+    expect(report.checks.find((c) => c.name === "witnesses")).to.include({
+      status: "indeterminate",
+      code: "TRUST_MATERIAL_MISSING",
+    });
+    expect(report.strength).to.equal("published");
+  });
+
+  it("accepts a claim issued up to 60 s after the timestamp's genTime (clock skew)", async () => {
+    const tsa = await localTsa(() => NOW);
+    const skewed = () => new Date(NOW.getTime() + 60_000);
+    const report = await verifyFiles(
+      await bundleFiles(fullInputs(lines, { timestamp: tsa, clock: skewed })),
+      fullPins(tsa.tsaChainPem),
+    );
+    expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
+    expect(report.checks.find((c) => c.name === "timestamp")?.detail).to.include(NOW.toISOString());
+  });
+
+  it("rejects a claim issued after the timestamp's genTime (+60 s): the token predates the claim", async () => {
+    const tsa = await localTsa(() => NOW);
+    const late = () => new Date(NOW.getTime() + 61_000);
+    const report = await verifyFiles(
+      await bundleFiles(fullInputs(lines, { timestamp: tsa, clock: late })),
+      fullPins(tsa.tsaChainPem),
+    );
+    expect(report.status).to.equal("invalid");
+    const check = report.checks.find((c) => c.name === "timestamp");
+    expect(check?.code).to.equal("FAILURE_TIMESTAMP_INVALID");
+    expect(check?.detail).to.include(`genTime ${NOW.toISOString()}`);
+  });
+
+  it("reports a run's bundle with its run id, and rejects a run claim without one", async () => {
+    const inputs = fullInputs(lines);
+    const run = { ...inputs.subject, kind: "run" as const, runId: "27476101517" };
+    const report = await verifyFiles(await bundleFiles({ ...inputs, subject: run }));
+    expect(report.status, JSON.stringify(report.checks)).to.equal("valid");
+    expect(report.subject).to.include({ kind: "run", runId: "27476101517", entitlementId: "7" });
+    const files = await bundleFiles({ ...inputs, subject: { ...inputs.subject, kind: "run" } });
+    const bad = await verifyFiles(files);
+    expect(bad.status).to.equal("invalid");
+    expect(bad.checks.find((c) => c.name === "claim")?.code).to.equal("FAILURE_REQUIRED_FIELD_MISSING");
+  });
+
+  it("is indeterminate when the auditor pins a witness policy and the bundle has no witnessed checkpoint", async () => {
+    const inputs = fullInputs(lines);
+    const signedOnly = {
+      subject: inputs.subject,
+      signer: inputs.signer,
+      clock: inputs.clock,
+      receipts: inputs.receipts,
+    };
+    const report = await verifyFiles(await bundleFiles(signedOnly));
+    expect(report.status).to.equal("indeterminate");
+    expect(report.checks.find((c) => c.name === "witnesses")?.code).to.equal("TRUST_MATERIAL_MISSING");
+  });
+
   it("uses a pinned log key instead of the one in trust/", async () => {
     const files = await bundleFiles(fullInputs(lines));
     const { dir, cleanup } = await writeTemp(files);
     try {
-      const ok = await verifyBundle(dir, { clock, pins: { issuerKey: org.publicKey, logKey: logKey.publicKey } });
+      const ok = await verifyBundle(dir, { clock, pins: { ...fullPins(), logKey: logKey.publicKey } });
       expect(ok.status).to.equal("valid");
-      const wrong = await verifyBundle(dir, { clock, pins: { issuerKey: org.publicKey, logKey: attacker.publicKey } });
+      const wrong = await verifyBundle(dir, { clock, pins: { ...fullPins(), logKey: attacker.publicKey } });
       expect(wrong.status).to.equal("invalid");
       expect(wrong.checks.find((c) => c.name === "checkpoint")?.code).to.equal("FAILURE_SIGNATURE_INVALID");
     } finally {

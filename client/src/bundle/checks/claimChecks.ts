@@ -49,6 +49,13 @@ function verifyIntoto(ctx: BundleContext, claimBytes: Buffer): void {
   }
 }
 
+/** "entitlement 7" or "run 27476101517 of entitlement 7". */
+function subjectLabel(subject: { kind: string; entitlementId: string; runId?: string | undefined }): string {
+  return subject.kind === "run"
+    ? `run ${subject.runId ?? "?"} of entitlement ${subject.entitlementId}`
+    : `entitlement ${subject.entitlementId}`;
+}
+
 /** Parses CLAIM.json, and checks CLAIM.dsse.sha256 and CLAIM.intoto.json against it when present. */
 export function verifyClaimDocument(ctx: BundleContext): CheckOutcome {
   const bytes = fileOf(ctx, BUNDLE_FILES.claim);
@@ -70,12 +77,21 @@ export function verifyClaimDocument(ctx: BundleContext): CheckOutcome {
   }
   return {
     status: "passed",
-    detail: `claim ${ctx.claim.subject.kind} ${ctx.claim.subject.entitlementId}, layers [${ctx.claim.layers.join(",")}]`,
+    detail: `claim ${subjectLabel(ctx.claim.subject)}, layers [${ctx.claim.layers.join(",")}]`,
   };
 }
 
 async function gatewayPinnedKey(ctx: BundleContext): Promise<KeyObject> {
   const gateway = ctx.options.pins.gateway!;
+  const subject = ctx.claim!.subject;
+  if (subject.chainId !== String(gateway.chainId) || subject.market !== gateway.market.toLowerCase()) {
+    // The pin speaks for one market on one chain: a claim about another is not this gateway's to vouch for.
+    fail(
+      "FAILURE_IDENTITY_MISMATCH",
+      `expected a claim about market ${gateway.market.toLowerCase()} on chain ${gateway.chainId}, ` +
+        `got ${subject.market} on chain ${subject.chainId}`,
+    );
+  }
   const doc = fileOf(ctx, BUNDLE_FILES.gatewayKeys);
   const keyPem = fileOf(ctx, BUNDLE_FILES.receiptKey);
   if (doc === undefined || keyPem === undefined) {

@@ -133,44 +133,38 @@ export function verifyReceiptInclusion(ctx: BundleContext): CheckOutcome {
   return { status: "passed", detail: `${lines.length} inclusion proofs into the tree of ${cp.treeSize}` };
 }
 
+/**
+ * The pinned witness policy. trust/witnesses.txt and the claim's witnessThreshold never count: witnesses the
+ * claim's issuer picks could be its own, and a witness is worth something only when it is independent of it.
+ */
 function witnessPolicy(ctx: BundleContext): WitnessPolicy | undefined {
   const origin = ctx.claim?.log?.origin ?? "";
   const notAfter = Math.floor(ctx.options.clock().getTime() / 1000) + 300;
   const pinned = ctx.options.pins.witnessPolicy;
+  if (pinned === undefined) return undefined;
   try {
-    if (pinned !== undefined) {
-      return {
-        origin: pinned.origin ?? origin,
-        threshold: pinned.threshold,
-        witnesses: pinned.witnesses.map(witnessVerifierFromKey),
-        notAfter,
-      };
-    }
-    const list = fileOf(ctx, BUNDLE_FILES.witnesses);
-    const k = ctx.claim?.witnessThreshold;
-    if (list === undefined || k === undefined) return undefined;
-    const keys = list
-      .toString("utf8")
-      .split("\n")
-      .filter((l) => l !== "");
-    return { origin, threshold: Number(k), witnesses: keys.map(witnessVerifierFromKey), notAfter };
+    return {
+      origin: pinned.origin ?? origin,
+      threshold: pinned.threshold,
+      witnesses: pinned.witnesses.map(witnessVerifierFromKey),
+      notAfter,
+    };
   } catch (err) {
     rethrow(err);
   }
 }
 
 /**
- * Checks the checkpoint's witness cosignatures against a k-of-n policy (pinned, or the claim's threshold over the
- * claim-bound trust/witnesses.txt): FAILURE_WITNESS_LINEAGE_MISMATCH, FAILURE_WITNESS_INVALID,
- * FAILURE_WITNESS_QUORUM_UNSATISFIED.
+ * Checks the checkpoint's witness cosignatures against the pinned k-of-n policy: FAILURE_WITNESS_LINEAGE_MISMATCH,
+ * FAILURE_WITNESS_INVALID, FAILURE_WITNESS_QUORUM_UNSATISFIED. A claim that declares witness without a pinned
+ * policy is indeterminate (TRUST_MATERIAL_MISSING).
  */
 export function verifyWitnesses(ctx: BundleContext): CheckOutcome {
   const required = declared(ctx, "witness") || ctx.options.pins.witnessPolicy !== undefined;
   const policy = witnessPolicy(ctx);
   if (policy === undefined) {
-    if (required)
-      missingTrust("TRUST_MATERIAL_MISSING", "expected a witness policy (trust/witnesses.txt or --witness-policy)");
-    return { status: "unchecked", detail: "no witness policy" };
+    if (required) missingTrust("TRUST_MATERIAL_MISSING", "expected a pinned witness policy (--witness-policy)");
+    return { status: "unchecked", detail: "no pinned witness policy" };
   }
   if (ctx.checkpoint === undefined || ctx.checkpointNote === undefined) {
     // The checkpoint check already failed (invalid) or lacked its trust material (indeterminate): say which, once.

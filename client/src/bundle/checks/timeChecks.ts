@@ -12,8 +12,9 @@ function declared(ctx: BundleContext, layer: "timestamp" | "anchor"): boolean {
 }
 
 /**
- * Verifies TIMESTAMP.tsr: an RFC 3161 token over sha256(CLAIM.dsse.json) from the TSA whose chain is pinned or
- * claim-bound (FAILURE_TIMESTAMP_INVALID), and TIMESTAMP.meta.json's digest (FAILURE_DIGEST_MISMATCH).
+ * Verifies TIMESTAMP.tsr: an RFC 3161 token over sha256(CLAIM.dsse.json) from the TSA whose chain is pinned
+ * (FAILURE_TIMESTAMP_INVALID), not issued before the claim (verifyIssuedBefore), and TIMESTAMP.meta.json's digest
+ * (FAILURE_DIGEST_MISMATCH). A declared timestamp without a pinned chain is indeterminate (TRUST_MATERIAL_MISSING).
  */
 export async function verifyTimestamp(ctx: BundleContext): Promise<CheckOutcome> {
   const tsr = fileOf(ctx, BUNDLE_FILES.timestamp);
@@ -50,11 +51,13 @@ export async function verifyTimestamp(ctx: BundleContext): Promise<CheckOutcome>
       fail("FAILURE_DIGEST_MISMATCH", "expected TIMESTAMP.meta.json to name sha256 of CLAIM.dsse.json");
     }
   }
-  const chain = ctx.options.pins.tsaChainPem ?? fileOf(ctx, BUNDLE_FILES.tsaChain)?.toString("utf8");
+  // Only a pinned chain counts: a TSA the claim's own issuer picks (trust/tsa-cert-chain.pem) could be its own,
+  // and trusted time is worth something only when it does not rest on the issuer's word.
+  const chain = ctx.options.pins.tsaChainPem;
   const verifier = ctx.options.timestampVerifier ?? rfc3161Verifier;
   if (chain === undefined) {
-    if (required) missingTrust("TRUST_MATERIAL_MISSING", "expected the TSA certificate chain (trust/ or --tsa-chain)");
-    return { status: "unchecked", detail: "timestamp present, TSA chain absent" };
+    if (required) missingTrust("TRUST_MATERIAL_MISSING", "expected a pinned TSA certificate chain (--tsa-chain)");
+    return { status: "unchecked", detail: "timestamp present, no pinned TSA chain" };
   }
   let genTime: Date;
   try {
@@ -63,7 +66,30 @@ export async function verifyTimestamp(ctx: BundleContext): Promise<CheckOutcome>
     const why = err instanceof ProtocolError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
     fail("FAILURE_TIMESTAMP_INVALID", `expected an RFC 3161 token over CLAIM.dsse.json: ${why.slice(0, 300)}`, err);
   }
+  verifyIssuedBefore(ctx.claim?.issuedAt, genTime);
   return { status: "passed", detail: `CLAIM.dsse.json existed at ${genTime.toISOString()}` };
+}
+
+/** How far a claim's issuedAt may be after the TSA's genTime: clock skew between exporter and TSA, in ms. */
+export const TIMESTAMP_LEEWAY_MS = 60_000;
+
+/**
+ * Checks that the claim was not issued after the time the TSA saw it (genTime + TIMESTAMP_LEEWAY_MS): a token
+ * proves the claim existed at genTime, so a later issuedAt means the claim and its timestamp do not belong
+ * together (FAILURE_TIMESTAMP_INVALID, genTime in the message).
+ */
+export function verifyIssuedBefore(issuedAt: string | undefined, genTime: Date): void {
+  const issued = issuedAt === undefined ? Number.NaN : Date.parse(issuedAt);
+  if (!Number.isFinite(issued) || !Number.isFinite(genTime.getTime())) {
+    fail("FAILURE_TIMESTAMP_INVALID", "expected the claim's issuedAt and the token's genTime to be times");
+  }
+  if (issued > genTime.getTime() + TIMESTAMP_LEEWAY_MS) {
+    fail(
+      "FAILURE_TIMESTAMP_INVALID",
+      `claim issuedAt ${issuedAt} is after the timestamp's genTime ${genTime.toISOString()} ` +
+        `(+${TIMESTAMP_LEEWAY_MS / 1000} s leeway): the token is not over this claim's issuance`,
+    );
+  }
 }
 
 const ANCHOR_FIELDS = [

@@ -2,7 +2,7 @@ import { type KeyObject, createHash, createPrivateKey, createPublicKey } from "n
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BundleInputs, buildBundleFiles, writeBundleDir } from "../../../../client/src/bundle";
+import { type BundleInputs, type BundlePins, buildBundleFiles, writeBundleDir } from "../../../../client/src/bundle";
 import { GENESIS_PREV, type Hex } from "../../../../client/src/protocol/receipts";
 import {
   SIG_TYPE_COSIGNATURE_V1,
@@ -176,12 +176,24 @@ const pem = (der: Buffer) =>
     .join("\n")}\n-----END CERTIFICATE-----\n`;
 
 /** The devnet's local RFC 3161 TSA (explicit test configuration): a stamping function and its chain as PEM. */
-export async function localTsa(): Promise<NonNullable<BundleInputs["timestamp"]>> {
+export async function localTsa(tsaClock: () => Date = clock): Promise<NonNullable<BundleInputs["timestamp"]>> {
   const pki = await createDevnetPki(NOW);
   const chain = [pki.tsaSigner, pki.tsaIntermediate, pki.root].map((c) => Buffer.from(c.certificate.rawData));
-  const tsa = createTimestampAuthority(pki.tsaSigner, chain, clock);
+  const tsa = createTimestampAuthority(pki.tsaSigner, chain, tsaClock);
   return {
     stamp: (digest) => tsa({ artifactHash: digest.toString("base64"), hashAlgorithm: "sha256" }),
     tsaChainPem: chain.map(pem).join(""),
+  };
+}
+
+/** The full bundle's witness policy as a verifier pins it (k = 2 of the three test witnesses, this log). */
+export const witnessPolicy = { threshold: 2, witnesses: witnessVkeys, origin: ORIGIN };
+
+/** What an auditor pins for a full bundle: the org key, the witness policy and, when given, the TSA chain. */
+export function fullPins(tsaChainPem?: string): BundlePins {
+  return {
+    issuerKey: org.publicKey,
+    witnessPolicy,
+    ...(tsaChainPem === undefined ? {} : { tsaChainPem }),
   };
 }
