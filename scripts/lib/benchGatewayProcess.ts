@@ -4,6 +4,7 @@ import path from "node:path";
 
 import type { GatewayConfig } from "../../gateway/src/config";
 import { writeDevGatewayConfig } from "../../devnet/gatewayConfig";
+import { GATEWAY_NODE_ENV, GATEWAY_NODE_FLAGS } from "../../devnet/gatewayProcess";
 import type { DevStack } from "../../devnet/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -34,7 +35,10 @@ export async function writeBenchGatewayConfig(stack: DevStack, dir: string): Pro
   return { file, ledger };
 }
 
-/** Starts the gateway with `SWARM_GATEWAY_CONFIG=config` (optionally under `--cpu-prof`); resolves once it listens. */
+/**
+ * Starts the gateway as `npm run gateway` does (its Node.js flags and environment) with `SWARM_GATEWAY_CONFIG=config`
+ * (optionally under `--cpu-prof`); resolves once it listens.
+ */
 export async function startBenchGateway(
   config: string,
   options: { cpuProfDir?: string | undefined; onSpawn?: (child: ChildProcess) => void; timeoutMs?: number } = {},
@@ -42,8 +46,18 @@ export async function startBenchGateway(
   const profile = options.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir];
   const child = spawn(
     process.execPath,
-    [...profile, require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "gateway/src/main.ts")],
-    { cwd: ROOT, env: { ...process.env, SWARM_GATEWAY_CONFIG: config }, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      ...GATEWAY_NODE_FLAGS,
+      ...profile,
+      require.resolve("ts-node/dist/bin.js"),
+      "--transpile-only",
+      path.join(ROOT, "gateway/src/main.ts"),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...GATEWAY_NODE_ENV, SWARM_GATEWAY_CONFIG: config },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   options.onSpawn?.(child);
   let output = "";
