@@ -47,6 +47,7 @@ async function main() {
     fetch,
     ledgerPath: loaded.ledgerPath,
     receiptKey: loaded.receiptKey,
+    ...(loaded.receiptMlDsaKey === undefined ? {} : { receiptMlDsaKey: loaded.receiptMlDsaKey }),
     ...(loaded.checkpointKey === undefined ? {} : { checkpointKey: loaded.checkpointKey }),
     netCapKey: loaded.netCapKey,
     secrets: loaded.secrets,

@@ -2,7 +2,7 @@ import type { Clock } from "../../../client/src/protocol/clock";
 import { sha256Hex } from "../../../client/src/protocol/jcs";
 import { GatewayError } from "../errors";
 import { receiptError } from "./codes";
-import { type ReceiptEnvelope, envelopeLine, signReceipt } from "./envelope";
+import { type HybridReceiptSigner, type ReceiptEnvelope, envelopeLine, signReceipt } from "./envelope";
 import { GroupCommit } from "./groupCommit";
 import { verifyIssuer } from "./issuer";
 import { type ReceiptSigner, receiptKeyId, verifyEd25519PublicKey, verifySigner } from "./keyid";
@@ -47,7 +47,11 @@ export async function openLedger(options: LedgerOptions): Promise<ReceiptLedger>
     throw receiptError("LEDGER_IO_FAILED", "could not open or create the ledger file", cause);
   }
   try {
-    const recovered = await recoverLedger(file, { issuer: options.issuer, genesisKey });
+    const recovered = await recoverLedger(file, {
+      issuer: options.issuer,
+      genesisKey,
+      ...(options.signer.mlDsa === undefined ? {} : { mlDsaKey: options.signer.mlDsa.publicKey }),
+    });
     const chainKid = receiptKeyId(recovered.key);
     const signerKid = receiptKeyId(options.signer.publicKey);
     if (chainKid !== signerKid) {
@@ -71,7 +75,7 @@ export class ReceiptLedger {
   private readonly writer: GroupCommit<PendingLine>;
   private readonly issuer: string;
   private readonly clock: Clock;
-  private signer: ReceiptSigner;
+  private signer: HybridReceiptSigner;
   /** Assigned at append time, so seq and prev follow call order. */
   private nextSeq: number;
   private lastHash: Hex;
@@ -129,11 +133,14 @@ export class ReceiptLedger {
     return this.commit(this.assign(checked));
   }
 
-  /** Appends a key-rotation receipt signed with the current key, then signs every later line with `next`. */
+  /**
+   * Appends a key-rotation receipt signed with the current key, then signs every later line with `next`. The
+   * rotation is of the Ed25519 key: a hybrid ledger keeps its ML-DSA-65 key (rotating that one has no receipt yet).
+   */
   async rotateKey(next: ReceiptSigner): Promise<LedgerLine> {
     verifySigner(next);
     const pending = this.assign(rotationReceipt(this.signer.publicKey, next.publicKey));
-    this.signer = next;
+    this.signer = this.signer.mlDsa === undefined ? next : { ...next, mlDsa: this.signer.mlDsa };
     return this.commit(pending);
   }
 

@@ -1,7 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { Clock } from "../../../client/src/protocol/clock";
-import type { ReceiptEnvelope } from "./envelope";
-import type { ReceiptSigner } from "./keyid";
+import type { HybridReceiptSigner, ReceiptEnvelope } from "./envelope";
 import type { LedgerFs } from "./ledgerFs";
 import type { Hex } from "./receipt";
 import type { LedgerRepair } from "./recoverLedger";
@@ -15,8 +14,11 @@ export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export interface LedgerOptions {
   /** The `receipts.ndjson` file; created if missing. One process writes it. */
   readonly path: string;
-  /** The key that signs new lines; must be the key the file's chain leads to. */
-  readonly signer: ReceiptSigner;
+  /**
+   * The key that signs new lines; must be the key the file's chain leads to. With `mlDsa` (hybrid), new lines also
+   * carry an ML-DSA-65 signature and every hybrid line already in the file must verify under that ML-DSA key.
+   */
+  readonly signer: HybridReceiptSigner;
   /** `eip155:<chainId>:<gateway address lowercase>`; every line must name it. */
   readonly issuer: string;
   readonly clock: Clock;

@@ -96,6 +96,7 @@ export async function wireGateway(m: GatewayMaterials): Promise<WiredGateway> {
     ledger,
     origin: checkpointOrigin(chainId, m.market, gateway),
     signingKey: m.checkpointKey ?? m.receiptKey.privateKey,
+    ...(m.receiptMlDsaKey === undefined ? {} : { mlDsaKey: m.receiptMlDsaKey }),
   });
   const domain = marketDomain(chainId, m.market);
   const walletClient = createWalletClient({
@@ -155,7 +156,11 @@ export async function wireGateway(m: GatewayMaterials): Promise<WiredGateway> {
     transparency,
   };
   const notBefore = BigInt(Math.floor(m.clock().getTime() / 1000));
-  const description = await describeGateway(context, m.account, m.receiptKey.publicKey, notBefore);
+  const hybrid =
+    m.receiptMlDsaKey === undefined
+      ? undefined
+      : { receiptPrivateKey: m.receiptKey.privateKey, mlDsa: m.receiptMlDsaKey };
+  const description = await describeGateway(context, m.account, m.receiptKey.publicKey, notBefore, hybrid);
   const anchoring = m.anchor === undefined ? undefined : await wireAnchoring(m, m.anchor, ledger, transparency);
   const services = createServices(context, description, {
     chain: () => m.publicClient.getBlockNumber(),

@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 
+import type { MlDsaKeyPair } from "../../../client/src/protocol/hybrid";
 import { encodeBase64, leafHash } from "../../../client/src/protocol/transparency";
 import { GatewayError } from "../errors";
 import { type LedgerLine, MAX_RANGE, type ReceiptLedger } from "../receipts";
@@ -17,6 +18,8 @@ export interface TransparencyLogOptions {
   readonly origin: string;
   /** Ed25519 key that signs checkpoints. */
   readonly signingKey: KeyObject;
+  /** ML-DSA-65 key that adds a second signature line to every checkpoint (hybrid); none when absent. */
+  readonly mlDsaKey?: MlDsaKeyPair;
   /** Tree levels below this are recomputed from the ledger instead of kept (default 8: 256-leaf runs). */
   readonly cacheLevel?: number;
 }
@@ -48,7 +51,7 @@ export class TransparencyLog {
   private readonly unsubscribe: () => void;
 
   private constructor(private readonly options: TransparencyLogOptions) {
-    this.signer = new CheckpointSigner(options.origin, options.signingKey);
+    this.signer = new CheckpointSigner(options.origin, options.signingKey, options.mlDsaKey);
     this.tree = new IncrementalMerkleTree((from, to) => this.readLeafHashes(from, to), options.cacheLevel);
     this.unsubscribe = options.ledger.onDurable((lines) => this.onDurable(lines));
   }

@@ -18,7 +18,8 @@ function segment(rng: FuzzRandom): string {
 function query(rng: FuzzRandom, names: readonly string[]): string {
   const parts = names.filter(() => rng.chance(0.8)).map((n) => `${n}=${segment(rng)}`);
   if (rng.chance(0.2)) parts.push(`${rng.pick(names)}=${segment(rng)}`); // repeated
-  if (rng.chance(0.15)) parts.push(`${rng.pick([...names, "x", "__proto__", "from[]", "to[a]"])}=${segment(rng)}`);
+  if (rng.chance(0.15))
+    parts.push(`${rng.pick([...names, "x", "__proto__", "from[]", "to[a]", "seq[]"])}=${segment(rng)}`);
   return parts.length > 0 ? `?${parts.join("&")}` : "";
 }
 
@@ -31,6 +32,9 @@ export function readRoute(rng: FuzzRandom, t: FuzzTargets): FuzzRequest {
     () => `/v1/receipts${query(rng, ["from", "to"])}`,
     () => `/v1/receipts/${segment(rng)}`,
     () => "/v1/checkpoint",
+    () => `/v1/checkpoint${query(rng, ["treeSize"])}`,
+    () => `/v1/proofs/inclusion${query(rng, ["seq", "treeSize"])}`,
+    () => `/v1/proofs/consistency${query(rng, ["from", "to"])}`,
     () => "/.well-known/swarm-gateway.json",
     () => "/healthz",
     () => "/openapi.json",
@@ -46,6 +50,8 @@ const ROUTES = [
   "/v1/receipts",
   "/v1/receipts/{id}",
   "/v1/checkpoint",
+  "/v1/proofs/inclusion",
+  "/v1/proofs/consistency",
   "/.well-known/swarm-gateway.json",
   "/healthz",
   "/metrics",

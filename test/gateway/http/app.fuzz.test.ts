@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { type TestGateway, call, rawRequest, startTestGateway } from "./harness";
+import { servicesDouble } from "./servicesDouble";
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with the same seed. */
 function prng(seed: number): () => number {
@@ -36,6 +37,30 @@ const ROUTES: readonly [string, string][] = [
   ["GET", "/metrics"],
   ["GET", "/openapi.json"],
 ];
+/** The query parameter names the path mutation adds (first) and repeats (second). */
+const QUERY_KEYS = {
+  first: ["entitlementId", "from", "to", "x", "entitlementId[]", "__proto__", "constructor"],
+  second: ["to", "from", "entitlementId"],
+};
+/**
+ * The transparency routes, fuzzed by a second stream (its own seed) so the first stream's sequence stays as it
+ * was: their queries (exactly two canonical uint64 decimals) must be refused with a 4xx, never a 5xx.
+ */
+const PROOF_SEED = 0x5eed_0009;
+const PROOF_REQUESTS = 600;
+const PROOF_ROUTES: readonly [string, string][] = [
+  ["GET", "/v1/checkpoint"],
+  ["GET", "/v1/proofs/inclusion"],
+  ["GET", "/v1/proofs/inclusion?seq=1&treeSize=3"],
+  ["GET", "/v1/proofs/inclusion?seq=:n&treeSize=:n"],
+  ["GET", "/v1/proofs/consistency"],
+  ["GET", "/v1/proofs/consistency?from=1&to=3"],
+  ["GET", "/v1/proofs/consistency?from=:n&to=:n"],
+];
+const PROOF_QUERY_KEYS = {
+  first: ["seq", "treeSize", "from", "to", "seq[]", "treeSize[a]", "__proto__", "x"],
+  second: ["seq", "treeSize", "from", "to"],
+};
 const METHODS = ["GET", "POST", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "FOO", "get"];
 const CONTENT_TYPES = [
   "application/json",
@@ -50,7 +75,7 @@ const CONTENT_TYPES = [
 ];
 
 /** A request generator over one PRNG: every choice below is replayable from the seed. */
-function generator(rand: () => number) {
+function generator(rand: () => number, routes = ROUTES, keys = QUERY_KEYS) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const int = (n: number) => Math.floor(rand() * n);
   const unicode = () =>
@@ -111,9 +136,9 @@ function generator(rand: () => number) {
     else if (m < 0.25) p = p.toUpperCase();
     else if (m < 0.3) p = p.replace("/", "//");
     if (rand() < (p.includes("?") ? 0 : 0.35)) {
-      const key = pick(["entitlementId", "from", "to", "x", "entitlementId[]", "__proto__", "constructor"]);
+      const key = pick(keys.first);
       p += `?${key}=${pick(["1", "01", "", "-5", "1e3", "0x1", "9".repeat(100), segment()])}`;
-      if (rand() < 0.3) p += `&${pick(["to", "from", "entitlementId"])}=${int(100)}`;
+      if (rand() < 0.3) p += `&${pick(keys.second)}=${int(100)}`;
     }
     const bytes = Buffer.from(p, "utf8");
     if (rand() < 0.03) return Buffer.concat([bytes, Buffer.from([0x80 + int(128)])]);
@@ -140,7 +165,7 @@ function generator(rand: () => number) {
 
   /** One whole request as bytes: always framed correctly, always asking to close the connection. */
   return (): { bytes: Buffer; oversize: boolean } => {
-    const [routeMethod, template] = pick(ROUTES);
+    const [routeMethod, template] = pick(routes);
     const method = rand() < 0.6 ? routeMethod : pick(METHODS);
     const payload = method === "GET" || method === "HEAD" ? (rand() < 0.1 ? body() : Buffer.alloc(0)) : body();
     const head = [`${method} `, path(template).toString("latin1"), " HTTP/1.1", "\r\n", "Host: 127.0.0.1\r\n"];
@@ -157,16 +182,30 @@ describe("gateway/http fuzz", function () {
   this.timeout(60_000);
   let gw: TestGateway;
   before(async () => {
+    // The proof routes answer only when the services publish proofs: give the double some, so the fuzz's
+    // queries reach their parsing instead of stopping at 404 NOT_FOUND.
+    const double = servicesDouble();
+    const hash = Buffer.alloc(32, 7).toString("base64");
+    double.services.inclusionProof = async (seq, treeSize) => {
+      double.calls.push({ method: "inclusionProof", args: [seq, treeSize] });
+      return { seq, treeSize, leafHash: hash, proof: [hash] };
+    };
+    double.services.consistencyProof = async (from, to) => {
+      double.calls.push({ method: "consistencyProof", args: [from, to] });
+      return { from, to, proof: [hash] };
+    };
     gw = await startTestGateway({
+      double,
       http: { bodyLimitBytes: BODY_LIMIT, rateLimit: { ratePerSecond: 1e6, burst: 1e6 } },
       server: { maxHeaderBytes: 16_384 },
     });
   });
   after(() => gw.close());
 
-  it(`answers ${REQUESTS} random and mutated requests without a single 5xx, and stays up`, async () => {
+  it(`answers ${REQUESTS + PROOF_REQUESTS} random and mutated requests without a single 5xx, and stays up`, async () => {
     const next = generator(prng(SEED));
-    const requests = Array.from({ length: REQUESTS }, next);
+    const nextProof = generator(prng(PROOF_SEED), PROOF_ROUTES, PROOF_QUERY_KEYS);
+    const requests = [...Array.from({ length: REQUESTS }, next), ...Array.from({ length: PROOF_REQUESTS }, nextProof)];
     const statuses = new Map<number, number>();
     const failures: string[] = [];
     for (let i = 0; i < requests.length; i += CONCURRENCY) {
@@ -186,5 +225,9 @@ describe("gateway/http fuzz", function () {
     }
     expect((await call(gw, "GET", "/healthz")).status).to.equal(200);
     expect(gw.double.calls.length, "some requests reached the services").to.be.greaterThan(50);
+    for (const method of ["inclusionProof", "consistencyProof"]) {
+      const reached = gw.double.calls.filter((c) => c.method === method).length;
+      expect(reached, `some queries passed the parsing of ${method}`).to.be.greaterThan(0);
+    }
   });
 });

@@ -1,5 +1,8 @@
 import { type KeyObject, verify } from "node:crypto";
+import { HYBRID_CODES } from "../hybrid/codes";
+import { verifyHybridShape, verifyMlDsaPart } from "../hybrid/hybridEnvelope";
 import { canonicalJson } from "../jcs";
+import { ProtocolError } from "../errors";
 import { receiptError } from "./codes";
 import { decodeStrictBase64 } from "./base64";
 import type { ReceiptEnvelope } from "./envelope";
@@ -13,8 +16,6 @@ import { isPlainObject, verifyReceiptSchema } from "./verifyReceipt";
 export type DeferSignature = (check: SignatureCheck) => void;
 
 const ENVELOPE_FIELDS = ["payload", "payloadType", "signatures"];
-const SIGNATURE_FIELDS = ["keyid", "sig"];
-const ED25519_SIGNATURE_BYTES = 64;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function malformed(message: string): never {
@@ -27,8 +28,9 @@ function hasExactKeys(value: Record<string, unknown>, fields: readonly string[])
 }
 
 /**
- * Checks the envelope's shape: exactly payload, payloadType and one signature of exactly keyid and sig, every
- * value a string, payload and sig strict standard base64. Returns it typed.
+ * Checks the envelope's shape: exactly payload, payloadType and signatures `[Ed25519]` or `[Ed25519, ML-DSA-65]`
+ * (each exactly keyid and sig, 0x-hex keyids, sigs of 64 and 3309 bytes), every value a string, payload and sigs
+ * strict standard base64. Returns it typed.
  */
 export function verifyEnvelopeShape(value: unknown): ReceiptEnvelope {
   if (!isPlainObject(value) || !hasExactKeys(value, ENVELOPE_FIELDS)) {
@@ -38,13 +40,12 @@ export function verifyEnvelopeShape(value: unknown): ReceiptEnvelope {
   if (typeof payload !== "string" || typeof payloadType !== "string") malformed("expected string payload and type");
   if (payload.length > MAX_LINE_BYTES) throw receiptError("RECEIPT_TOO_LARGE", "expected a smaller payload");
   if (decodeStrictBase64(payload) === undefined) malformed("expected payload in standard padded base64");
-  // Exactly one: the Ed25519 signature. A hybrid (ML-DSA) second signature would be a new, versioned rule.
-  if (!Array.isArray(signatures) || signatures.length !== 1) malformed("expected exactly one signature");
-  const [signature] = signatures as unknown[];
-  if (!isPlainObject(signature) || !hasExactKeys(signature, SIGNATURE_FIELDS)) malformed("expected {keyid, sig}");
-  if (typeof signature.keyid !== "string" || typeof signature.sig !== "string") malformed("expected string keyid, sig");
-  const sig = decodeStrictBase64(signature.sig);
-  if (sig?.length !== ED25519_SIGNATURE_BYTES) malformed("expected sig as 64 bytes in standard padded base64");
+  // [Ed25519] or [Ed25519, ML-DSA-65], in that fixed order: the hybrid module's shape rule, one rule for both.
+  try {
+    verifyHybridShape(signatures);
+  } catch (cause) {
+    throw receiptError("RECEIPT_ENVELOPE_MALFORMED", (cause as Error).message, cause);
+  }
   return value as unknown as ReceiptEnvelope;
 }
 
@@ -75,6 +76,21 @@ export function verifyEnvelopeSignature(envelope: ReceiptEnvelope, body: Buffer,
   }
 }
 
+/**
+ * Throws RECEIPT_KEYID_MISMATCH / RECEIPT_SIGNATURE_INVALID unless the envelope's second signature is `mlDsaKey`'s
+ * ML-DSA-65 signature over PAE(payloadType, body). Call it only for a hybrid envelope (two signatures).
+ */
+export function verifyMlDsaSignature(envelope: ReceiptEnvelope, body: Buffer, mlDsaKey: Uint8Array): void {
+  try {
+    verifyMlDsaPart(envelope, mlDsaKey, pae(envelope.payloadType, body));
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    if (err.code === HYBRID_CODES.KEYID_MISMATCH) throw receiptError("RECEIPT_KEYID_MISMATCH", err.message, err);
+    if (err.code === HYBRID_CODES.KEY_INVALID) throw receiptError("RECEIPT_KEY_INVALID", err.message, err);
+    throw receiptError("RECEIPT_SIGNATURE_INVALID", err.message, err);
+  }
+}
+
 /** Parses the payload bytes, throwing RECEIPT_PAYLOAD_NOT_CANONICAL unless they are UTF-8 JSON in JCS form. */
 export function verifyCanonicalPayload(body: Buffer): unknown {
   let text: string;
@@ -97,12 +113,15 @@ export function verifyCanonicalPayload(body: Buffer): unknown {
  * Verifies a receipt envelope against the issuer's Ed25519 key and returns the receipt: shape → payloadType →
  * keyid → signature → canonical payload → receipt schema. Chain position (seq, prev) is the ledger's to check.
  * With `deferSignature`, the Ed25519 check is handed to it instead (a batch verifier that MUST run it before the
- * result is used: see verifyLedgerBytesWith).
+ * result is used: see verifyLedgerBytesWith). With `mlDsaKey`, a hybrid envelope's ML-DSA-65 signature is verified
+ * too (after the Ed25519 keyid); without it, that signature is only shape-checked: whether a hybrid envelope may be
+ * accepted unchecked is the caller's policy (the gateway's ledger refuses it: recoverLedger).
  */
 export function verifyReceiptEnvelope(
   envelope: unknown,
   publicKey: KeyObject,
   deferSignature?: DeferSignature,
+  mlDsaKey?: Uint8Array,
 ): Receipt {
   verifyEd25519PublicKey(publicKey);
   const checked = verifyEnvelopeShape(envelope);
@@ -116,5 +135,6 @@ export function verifyReceiptEnvelope(
       signature: Buffer.from(checked.signatures[0].sig, "base64"),
       key: publicKey,
     });
+  if (mlDsaKey !== undefined && checked.signatures.length === 2) verifyMlDsaSignature(checked, body, mlDsaKey);
   return verifyReceiptSchema(verifyCanonicalPayload(body));
 }

@@ -15,6 +15,8 @@ export interface LineExpectation {
   readonly issuer: string;
   /** The key in force: the genesis key, or the one the last key-rotation line announced. */
   readonly key: KeyObject;
+  /** The ML-DSA-65 key a hybrid line's second signature is verified with; absent: only its shape is checked. */
+  readonly mlDsaKey?: Uint8Array;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -80,7 +82,7 @@ export function verifyLedgerLine(
   verifyCanonicalLine(line.text, line.value, expected.seq);
   let receipt: Receipt;
   try {
-    receipt = verifyReceiptEnvelope(line.value, expected.key, deferSignature);
+    receipt = verifyReceiptEnvelope(line.value, expected.key, deferSignature, expected.mlDsaKey);
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
     if (expected.seq === 0 && err.code === "RECEIPT_KEYID_MISMATCH") {
