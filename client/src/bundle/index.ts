@@ -24,6 +24,6 @@ export {
   describeGatewayForExport,
 } from "./collect";
 export { exportAndVerify, readLedgerLines } from "./exportAndVerify";
-export { rfc3161Verifier } from "./rfc3161";
+export { rfc3161Timestamper, rfc3161Verifier } from "./rfc3161";
 export { evidenceAnchorReader } from "./anchorReader";
 export { type GatewayBundleSource, gatewayBundleInputs } from "./gatewayInputs";

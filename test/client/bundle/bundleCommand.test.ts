@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { startDevTsa } from "../../../devnet/tsa";
 import { publicKeyPem } from "../../../client/src/bundle/keys";
 import type { CliRuntime } from "../../../client/src/cli/context";
 import { runCli } from "../../../client/src/cli/program";
@@ -178,6 +179,39 @@ describe("swarm bundle (CLI)", function () {
   it("refuses --run-id that is not a positive decimal id (exit 3)", async () => {
     const argv = ["bundle", "export", "--entitlement", "7", "--run-id", "0x10", "--out", join(work, "never")];
     const run = await swarm([...argv, "--claim-key-file", "org-key.pem", ...flags], work, fakeGateway());
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(/^error ARGUMENT_INVALID/);
+  });
+
+  it("timestamps the claim at a configured TSA (--tsa-url, --tsa-chain) and verifies the timestamp against that chain", async () => {
+    const tsa = await startDevTsa({ clock: () => NOW });
+    try {
+      await writeFile(join(work, "tsa-chain.pem"), tsa.chainPem);
+      const gateway = fakeGateway();
+      const routed = ((input: string | URL | Request, init?: RequestInit) =>
+        String(input).startsWith(tsa.url) ? fetch(input, init) : gateway(input, init)) as typeof fetch;
+      const out = join(work, "exported-timestamped");
+      const tsaFlags = ["--tsa-url", tsa.url, "--tsa-chain", "tsa-chain.pem"];
+      const argv = ["bundle", "export", "--entitlement", "7", "--out", out, "--claim-key-file", "org-key.pem"];
+      const exported = await swarm([...argv, ...tsaFlags, ...flags, "--json"], work, routed);
+      expect(exported.code, exported.stderr).to.equal(0);
+      expect((JSON.parse(exported.stdout) as { files: string[] }).files).to.include("TIMESTAMP.tsr");
+      const pins = ["--pin-key", "org.pem", "--tsa-chain", "tsa-chain.pem", "--json"];
+      const verified = await swarm(["bundle", "verify", out, ...pins], work);
+      expect(verified.code, verified.stdout).to.equal(0);
+      const report = JSON.parse(verified.stdout) as { status: string; checks: { name: string; status: string }[] };
+      expect(report.status).to.equal("valid");
+      expect(report.checks.find((c) => c.name === "timestamp")?.status).to.equal("passed");
+      const unpinned = await swarm(["bundle", "verify", out, "--pin-key", "org.pem"], work);
+      expect(unpinned.code, "a declared timestamp without its pinned chain is indeterminate").to.equal(2);
+    } finally {
+      await tsa.stop();
+    }
+  });
+
+  it("refuses --tsa-url without --tsa-chain (a token nobody could check) with exit 3", async () => {
+    const argv = ["bundle", "export", "--entitlement", "7", "--out", join(work, "never-tsa"), "--tsa-url"];
+    const run = await swarm([...argv, "http://127.0.0.1:9/tsr", "--claim-key-file", "org-key.pem", ...flags], work);
     expect(run.code).to.equal(3);
     expect(run.stderr).to.match(/^error ARGUMENT_INVALID/);
   });

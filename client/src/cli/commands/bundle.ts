@@ -10,6 +10,7 @@ import {
   evidenceAnchorReader,
   gatewayBundleInputs,
   parseClaim,
+  rfc3161Timestamper,
   verifyBundle,
   writeBundleDir,
 } from "../../bundle";
@@ -172,6 +173,11 @@ export function registerBundleCommands(program: Command): void {
     .option("--evidence <dir>", "the evidence folder (holds <entitlementId>/<step>/…)")
     .option("--to <seq>", "receipts up to (excluding) this seq; default: all the checkpoint covers")
     .option("--log-key <file>", "the gateway's checkpoint key (PEM), when it is not its receipt key")
+    .option("--tsa-url <url>", "an RFC 3161 timestamp authority that timestamps the claim (needs --tsa-chain)")
+    .option(
+      "--tsa-chain <file>",
+      "that TSA's certificate chain (PEM): each token is checked against it before packaging",
+    )
     .addHelpText(
       "after",
       [
@@ -179,6 +185,8 @@ export function registerBundleCommands(program: Command): void {
         "Examples:",
         "  swarm bundle export --entitlement 7 --out ./bundle-7 --claim-key-file org-key.pem",
         "  swarm bundle export --entitlement 7 --run-id 27476101517 --out ./bundle-7-run --claim-key-file org-key.pem",
+        "  swarm bundle export --entitlement 7 --out ./bundle-7 --claim-key-file org-key.pem \\",
+        "    --tsa-url https://tsa.example/tsr --tsa-chain tsa-chain.pem",
       ].join("\n"),
     )
     .action(async (opts: Record<string, string | undefined>, cmd: Command) => {
@@ -216,6 +224,16 @@ export function registerBundleCommands(program: Command): void {
       const chainId = ctx.config.chainId;
       if (chainId === undefined)
         throw usageError("CONFIG_MISSING", "no chain id", "pass --chain-id or --network <name>");
+      if ((opts.tsaUrl === undefined) !== (opts.tsaChain === undefined))
+        throw usageError("ARGUMENT_INVALID", "--tsa-url and --tsa-chain go together", "pass both, or neither");
+      const timestamp =
+        opts.tsaUrl === undefined
+          ? undefined
+          : rfc3161Timestamper(
+              opts.tsaUrl,
+              readText(ctx.resolvePath(opts.tsaChain!), "--tsa-chain"),
+              ctx.runtime.fetch,
+            );
       const inputs = await gatewayBundleInputs({
         gatewayUrl: ctx.gatewayUrl(),
         fetch: ctx.runtime.fetch,
@@ -231,6 +249,7 @@ export function registerBundleCommands(program: Command): void {
         ...(opts.to === undefined ? {} : { to }),
         ...(opts.logKey === undefined ? {} : { logKey: publicKeyFile(ctx.resolvePath(opts.logKey), "--log-key") }),
         ...(opts.evidence === undefined ? {} : { evidenceDir: ctx.resolvePath(opts.evidence) }),
+        ...(timestamp === undefined ? {} : { timestamp }),
         progress: (line) => ctx.out.progress(line),
       });
       const files = await buildBundleFiles(inputs);
