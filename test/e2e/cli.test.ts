@@ -10,18 +10,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { type Hex, createWalletClient, http, parseEther, toHex, zeroHash } from "viem";
+import { type Hex, parseEther, toHex } from "viem";
 
 import { readCredit, readEntitlement } from "../../client/src/chain/read";
 import { createGatewayClient } from "../../client/src/gateway/client";
-import { marketDomain, stepAttestationTypes } from "../../client/src/protocol/eip712";
 import { buildPolicyCapsule, parsePolicyCapsule } from "../../client/src/protocol/policy";
 import { parseStepPermitJson } from "../../client/src/protocol/stepPermitJson";
-import { swarmMarketAbi } from "../../client/src/protocol/abi/swarmMarket";
 import { type DevSigstore, startDevSigstore } from "../../devnet/sigstore";
 import { DEV_COMMIT, devAccount } from "../../devnet/stack";
 import { type CliRun, runInProcess } from "../client/cli/runtime";
 import { jsonOf, spawnCli } from "../client/cli/spawnCli";
+import { claimAsDevVerifier } from "./support/claimStep";
 import { type World, startWorld } from "./support/world";
 
 const STEP_JS = `const fs = require("node:fs");
@@ -225,30 +224,7 @@ describe("e2e: the swarm CLI (seller, buyer, runner) against a local chain, issu
 
   it("settles step 1 (verifier signature, keeper claim, buyer accept) and the buyer reads its output", async () => {
     const permit = parseStepPermitJson(step1.permit);
-    const attestation = {
-      entitlementId: permit.entitlementId,
-      step: permit.step,
-      permitDigest: step1.digest,
-      certificateHash: step1.certificateHash,
-      prevCertificateHash: zeroHash,
-      commit: permit.commit,
-      policyHash: permit.policyHash,
-    };
-    const signature = await devAccount("verifier").signTypedData({
-      domain: marketDomain(31337, world.market),
-      types: stepAttestationTypes,
-      primaryType: "StepAttestation",
-      message: attestation,
-    });
-    const keeper = createWalletClient({ account: devAccount("keeper"), transport: http(world.node.url) });
-    const hash = await keeper.writeContract({
-      chain: null,
-      address: world.market,
-      abi: swarmMarketAbi,
-      functionName: "claim",
-      args: [permit, attestation, [signature]],
-    });
-    expect((await world.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    await claimAsDevVerifier(world, permit, { permitDigest: step1.digest, certificateHash: step1.certificateHash });
     const accepted = await cli([...buyerArgs, "accept", entitlementId, "1", "--json"]);
     expect(accepted.code, accepted.stderr).to.equal(0);
     expect(jsonOf<{ amount: string }>(accepted).amount).to.equal(parseEther("0.01").toString());

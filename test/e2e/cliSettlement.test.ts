@@ -10,21 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import {
-  type Address,
-  type Hex,
-  createWalletClient,
-  formatEther,
-  http,
-  parseEther,
-  toHex,
-  zeroAddress,
-  zeroHash,
-} from "viem";
+import { type Address, type Hex, createWalletClient, formatEther, http, parseEther, toHex, zeroAddress } from "viem";
 
 import { readCredit, readEntitlement, readOffer, readStep } from "../../client/src/chain/read";
 import { type GatewayClient, createGatewayClient } from "../../client/src/gateway/client";
-import { type StepPermit, marketDomain, stepAttestationTypes } from "../../client/src/protocol/eip712";
+import type { StepPermit } from "../../client/src/protocol/eip712";
 import { generateWorkerKeyPair, jwkThumbprint } from "../../client/src/protocol/keys";
 import { swarmMarketAbi } from "../../client/src/protocol/abi/swarmMarket";
 import {
@@ -38,6 +28,7 @@ import {
 import { DEV_COMMIT, DEV_PRICE, devAccount } from "../../devnet/stack";
 import type { CliRun } from "../client/cli/runtime";
 import { jsonOf, spawnCli } from "../client/cli/spawnCli";
+import { claimAsDevVerifier } from "./support/claimStep";
 import { type World, startWorld } from "./support/world";
 
 const keyOf = (role: Parameters<typeof devAccount>[0]) => toHex(devAccount(role).getHdKey().privateKey!);
@@ -174,30 +165,7 @@ describe("e2e: the swarm CLI settles (dispute, cancel, withdraw) and retires and
 
   /** A verifier signs a StepAttestation of the consumed step and a keeper claims it on-chain. */
   async function claim(permit: StepPermit, permitDigest: Hex): Promise<void> {
-    const attestation = {
-      entitlementId: permit.entitlementId,
-      step: permit.step,
-      permitDigest,
-      certificateHash: `0x${"c1".repeat(32)}` as Hex,
-      prevCertificateHash: zeroHash,
-      commit: permit.commit,
-      policyHash: permit.policyHash,
-    };
-    const signature = await devAccount("verifier").signTypedData({
-      domain: marketDomain(31337, world.market),
-      types: stepAttestationTypes,
-      primaryType: "StepAttestation",
-      message: attestation,
-    });
-    const keeper = createWalletClient({ account: devAccount("keeper"), transport: http(world.node.url) });
-    const hash = await keeper.writeContract({
-      chain: null,
-      address: world.market,
-      abi: swarmMarketAbi,
-      functionName: "claim",
-      args: [permit, attestation, [signature]],
-    });
-    expect((await world.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    await claimAsDevVerifier(world, permit, { permitDigest, certificateHash: `0x${"c1".repeat(32)}` });
   }
 
   it("the seller publishes an offer with a dispute bond (seller key from a file)", async () => {
