@@ -1,9 +1,7 @@
 import { expect } from "chai";
 
 import { canonicalJson } from "../../client/src/protocol/jcs";
-import type { StepPermit } from "../../client/src/protocol/eip712";
 import { isProtocolError } from "../../client/src/protocol/errors";
-import { generateWorkerKeyPair, jwkThumbprint } from "../../client/src/protocol/keys";
 import {
   type Checkpoint,
   decodeBase64Strict,
@@ -26,9 +24,8 @@ import {
   memoryWitnessState,
 } from "../../client/src/witness";
 import { checkpointOrigin } from "../../gateway/src/transparency";
-import { stepPermitToJson } from "../../gateway/src/permits/schema";
-import { fetchIdToken } from "../gateway/oidc/fixtures";
-import { COMMIT, type World, startWorld } from "./support/world";
+import { releaseOneStep } from "./support/releaseStep";
+import { type World, startWorld } from "./support/world";
 
 const b64 = (s: string): Uint8Array => decodeBase64Strict(s)!;
 
@@ -50,42 +47,6 @@ describe("e2e: the gateway's transparency log over HTTP", function () {
     return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
   }
 
-  /** Releases one step's caps over HTTP: the gateway appends real receipts. */
-  async function releaseOneStep(): Promise<string> {
-    const id = await world.buy(1);
-    const worker = generateWorkerKeyPair();
-    const permit: StepPermit = {
-      entitlementId: id,
-      step: 1,
-      fromStep: 0,
-      runId: 27476101517n,
-      runAttempt: 1,
-      workerKey: jwkThumbprint(worker.publicJwk),
-      commit: `0x${COMMIT}`,
-      policyHash: world.policy.policyHash,
-      gateway: world.gatewayAddress,
-      deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
-    };
-    const body = {
-      permit: stepPermitToJson(permit),
-      signature: await world.signPermit(permit),
-      workerKey: worker.publicJwk,
-      policy: { hash: world.policy.policyHash },
-    };
-    const run = world.issuer.registerRun({ jobWorkflowSha: COMMIT, sha: COMMIT });
-    const res = await fetch(`${world.url}/v1/caps`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${await fetchIdToken(run, world.gateway.context.audience)}`,
-      },
-      body: JSON.stringify(body),
-    });
-    const answer = (await res.json()) as { receiptSeq: string };
-    expect(res.status).to.equal(200);
-    return answer.receiptSeq;
-  }
-
   /** The gateway's current checkpoint, verified against its pinned key and origin. */
   async function checkpoint(): Promise<{ note: string; cp: Checkpoint }> {
     const res = await get("/v1/checkpoint");
@@ -96,7 +57,7 @@ describe("e2e: the gateway's transparency log over HTTP", function () {
   }
 
   it("proves a real receipt's inclusion under a signed checkpoint, and consistency between two checkpoints", async function () {
-    const seq = await releaseOneStep();
+    const { receiptSeq: seq } = await releaseOneStep(world);
     const first = (await checkpoint()).cp;
     expect(first.treeSize).to.be.greaterThan(Number(seq));
 
@@ -115,7 +76,7 @@ describe("e2e: the gateway's transparency log over HTTP", function () {
       root: first.rootHash,
     });
 
-    await releaseOneStep();
+    await releaseOneStep(world);
     const second = (await checkpoint()).cp;
     expect(second.treeSize).to.be.greaterThan(first.treeSize);
     const consistency = JSON.parse(
@@ -163,7 +124,7 @@ describe("e2e: the gateway's transparency log over HTTP", function () {
     };
     const feed = { baseUrl: world.url, fetch };
     const first = await cosignCheckpoint(witness, await fetchCosignRequest(feed, origin, state));
-    await releaseOneStep();
+    await releaseOneStep(world);
     const second = await cosignCheckpoint(witness, await fetchCosignRequest(feed, origin, state));
     expect(second.previous?.treeSize).to.equal(first.checkpoint.treeSize);
     expect(second.checkpoint.treeSize).to.be.greaterThan(first.checkpoint.treeSize);

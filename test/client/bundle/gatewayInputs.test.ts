@@ -3,12 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { exportAndVerify, gatewayBundleInputs } from "../../../client/src/bundle";
-import type { StepPermit } from "../../../client/src/protocol/eip712";
-import { generateWorkerKeyPair, jwkThumbprint } from "../../../client/src/protocol/keys";
 import { cosign, formatNote, parseNote } from "../../../client/src/protocol/transparency";
-import { stepPermitToJson } from "../../../gateway/src/permits/schema";
-import { COMMIT, type World, startWorld } from "../../e2e/support/world";
-import { fetchIdToken } from "../../gateway/oidc/fixtures";
+import { releaseOneStep } from "../../e2e/support/releaseStep";
+import { type World, startWorld } from "../../e2e/support/world";
 import { keyPair, localTsa, witnessKeys, witnessNames, witnessVkeys } from "./support/fullBundle";
 
 describe("bundle/gatewayInputs: export from a real gateway over HTTP, then verify offline", function () {
@@ -26,43 +23,9 @@ describe("bundle/gatewayInputs: export from a real gateway over HTTP, then verif
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  /** Releases one step's caps over HTTP, so the gateway appends real receipts. */
-  async function releaseOneStep(): Promise<bigint> {
-    const id = await world.buy(1);
-    const worker = generateWorkerKeyPair();
-    const permit: StepPermit = {
-      entitlementId: id,
-      step: 1,
-      fromStep: 0,
-      runId: 27476101517n,
-      runAttempt: 1,
-      workerKey: jwkThumbprint(worker.publicJwk),
-      commit: `0x${COMMIT}`,
-      policyHash: world.policy.policyHash,
-      gateway: world.gatewayAddress,
-      deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
-    };
-    const run = world.issuer.registerRun({ jobWorkflowSha: COMMIT, sha: COMMIT });
-    const res = await fetch(`${world.url}/v1/caps`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${await fetchIdToken(run, world.gateway.context.audience)}`,
-      },
-      body: JSON.stringify({
-        permit: stepPermitToJson(permit),
-        signature: await world.signPermit(permit),
-        workerKey: worker.publicJwk,
-        policy: { hash: world.policy.policyHash },
-      }),
-    });
-    expect(res.status).to.equal(200);
-    return id;
-  }
-
   it("exports the gateway's receipts under its checkpoint, cosigned and timestamped, and verifies them valid", async () => {
-    const id = await releaseOneStep();
-    await releaseOneStep();
+    const { entitlementId: id } = await releaseOneStep(world);
+    await releaseOneStep(world);
     const clock = () => new Date();
     const tsa = await localTsa(clock);
     const inputs = await gatewayBundleInputs({
@@ -102,7 +65,7 @@ describe("bundle/gatewayInputs: export from a real gateway over HTTP, then verif
   });
 
   it("exports a prefix of the gateway's receipts with inclusion proofs from its proof route", async () => {
-    await releaseOneStep();
+    await releaseOneStep(world);
     const clock = () => new Date();
     const inputs = await gatewayBundleInputs({
       gatewayUrl: world.url,

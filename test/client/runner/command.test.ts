@@ -4,9 +4,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { isProtocolError } from "../../../client/src/protocol/errors";
 import { type RunCommandOptions, StepEnv, runStepCommand } from "../../../client/src/runner/command";
 import { RunnerErrorCode } from "../../../client/src/runner/errors";
+import { expectCode } from "../chain/fixture";
 
 /** A Node script as the step command: argv, no shell. */
 const node = (script: string, ...args: string[]): RunCommandOptions["command"] => ({
@@ -22,18 +22,6 @@ fs.writeFileSync(e.${StepEnv.STATE_OUT}, fs.readFileSync(e.${StepEnv.STATE_IN}))
 fs.writeFileSync(e.${StepEnv.RESULT_OUT}, JSON.stringify({ argv: process.argv.slice(1), env: Object.keys(e).sort(), netCap: e.${StepEnv.NETCAP}, step: e.${StepEnv.STEP} }));
 fs.writeFileSync(e.${StepEnv.NEXT_TOKENS_OUT}, "[]");
 `;
-
-async function expectCode(action: () => Promise<unknown>, code: string): Promise<void> {
-  let failure: unknown;
-  try {
-    await action();
-  } catch (err) {
-    failure = err;
-  }
-  if (failure === undefined) expect.fail(`expected ${code}, but nothing was thrown`);
-  if (!isProtocolError(failure)) throw failure;
-  expect(failure.code, failure.message).to.equal(code);
-}
 
 describe("runner: the step command", function () {
   this.timeout(30_000);

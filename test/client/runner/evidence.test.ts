@@ -15,7 +15,6 @@ import { type Hex, getAddress, toHex } from "viem";
 import type { ReleasedCaps } from "../../../client/src/protocol/caps";
 import type { RunIdentity } from "../../../client/src/protocol/certificate";
 import type { StepPermit } from "../../../client/src/protocol/eip712";
-import { isProtocolError } from "../../../client/src/protocol/errors";
 import { sha256Hex } from "../../../client/src/protocol/jcs";
 import { buildPolicyCapsule, expectedAudience } from "../../../client/src/protocol/policy";
 import { encryptGenesisState } from "../../../client/src/protocol/stateBundle";
@@ -30,6 +29,7 @@ import {
   writeGenesisState,
   writeStepAttestation,
 } from "../../../client/src/runner";
+import { expectCode } from "../chain/fixture";
 
 const MAX_STATE_BYTES = 65_536;
 const CHAIN_ID = 31337n;
@@ -79,18 +79,6 @@ const key = (): Hex => toHex(randomBytes(32));
 
 /** A bundle double: names the certificate it attests by its digest. */
 const bundleOf = (certificate: Uint8Array, tag = "test-double") => ({ mediaType: tag, digest: sha256Hex(certificate) });
-
-async function expectCode(action: () => Promise<unknown>, code: string): Promise<void> {
-  let failure: unknown;
-  try {
-    await action();
-  } catch (err) {
-    failure = err;
-  }
-  if (failure === undefined) expect.fail(`expected ${code}, but nothing was thrown`);
-  if (!isProtocolError(failure)) throw failure;
-  expect(failure.code, failure.message).to.equal(code);
-}
 
 describe("runner evidence: deferred attestation and writeStepAttestation", function () {
   this.timeout(60_000);
